@@ -1,0 +1,96 @@
+#ifndef ENGINE_SCAN_H
+#define ENGINE_SCAN_H
+#include "base/common.h"
+#include "base/http.h"
+#include "engine/finding.h"
+
+/*
+ * A scan run: one or more targets, the modules run against each, one HTTP scheduler, a time
+ * budget, and one sink through which every finding leaves the engine as soon as it is found.
+ * The engine knows nothing of the store or of HTTP handlers: the caller's sink persists or prints.
+ */
+
+struct scan_sink {
+	/* Called for each new finding (deduplicated by fingerprint within the run), from any thread
+	 * but never concurrently. */
+	void (*on_finding)(void *ud, const struct finding *f);
+	/* Called when a target starts being scanned (the first one and each discovered one). */
+	void (*on_target)(void *ud, const char *host);
+	/* Progress messages for a live view ("exposure: 12/48 probes"); may be NULL. */
+	void (*on_progress)(void *ud, const char *module, const char *message);
+	void *ud;
+};
+
+struct scan_options {
+	struct http_options http;
+	long budget_ms;        /* time budget of the whole run (default 120000) */
+	const char *modules;   /* comma-separated module names to run; NULL = all */
+	int max_targets;       /* targets per run, discovered ones included (default 10) */
+	int expiry_warn_days;  /* certificate expiry warning window (default 30) */
+	const char *resolver;  /* DNS server "ADDR[:PORT]" for the dns module; NULL = system */
+};
+/* Fills the defaults. */
+void scan_options_init(struct scan_options *o);
+
+/* What the engine detected of a target's technology; "" when unknown. */
+struct tech_stack {
+	char server[64];    /* "nginx", "apache", "caddy", "iis", "cloudflare", ... */
+	char framework[64]; /* "nextjs", "express", "django", "rails", "laravel", "wordpress", ... */
+	char language[32];  /* "javascript", "python", "php", "ruby", "java", "go", ... */
+	char hosting[64];   /* "vercel", "netlify", "cloudflare", "aws", ... */
+};
+
+/* The target context that modules read instead of fetching the same things again. */
+struct scan_target {
+	struct scan_run *run;
+	char *input;     /* as given ("https://myapp.com/app", "myapp.com", "1.2.3.4") */
+	char *host;      /* normalized display host: "myapp.com" or "myapp.com:8443" */
+	char *hostname;  /* DNS name or IP, no port */
+	int port;        /* of the base URL */
+	char *base_url;  /* origin the site answered on, e.g. "https://myapp.com" (no trailing /) */
+	char *start_url; /* the URL the scan started from (path of the input kept) */
+	bool https;      /* base_url is https */
+	struct http_response *main;  /* final answer for start_url (redirects followed), or NULL */
+	struct http_response *plain; /* first answer of http://host/ (not followed), or NULL */
+	struct tech_stack stack;
+};
+
+struct scan_run;
+
+struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_sink *sink);
+/* Adds a target (URL, hostname, IP, IDN). SS_EINVAL if it cannot be a target. */
+int scan_run_add_target(struct scan_run *run, const char *input);
+/* Runs every target through recon and the modules; returns 0, SS_EABORTED or SS_ETIMEOUT. */
+int scan_run_execute(struct scan_run *run);
+/* Asks a running scan to stop soon. Thread-safe; findings already emitted stay. */
+void scan_run_abort(struct scan_run *run);
+void scan_run_free(struct scan_run *run);
+
+/* --- for modules --- */
+
+/* What a module reports; strings are copied. Fields left NULL come from the catalogue entry. */
+struct finding_spec {
+	const char *check;       /* catalogue id; required */
+	const char *location;    /* URL, path or host:port; NULL = the target's base URL */
+	const char *detail;      /* fills {detail} in the catalogue title, e.g. "Anthropic API key" */
+	const char *evidence;    /* cut to FINDING_EVIDENCE_MAX */
+	const char *title;       /* overrides the catalogue title */
+	const char *description; /* overrides the catalogue description */
+	int severity;            /* -1: the catalogue's; else an enum severity */
+	const char *discriminator; /* extra fingerprint input (e.g. hash of a secret) */
+};
+
+/* Emits a finding for the target. Returns 0, SS_EEXIST if the run has it already, SS_EINVAL if
+ * the check id is not in the catalogue (a bug, logged). */
+int scan_emit(struct scan_target *t, const char *module, const struct finding_spec *spec);
+/* The run's HTTP scheduler. */
+struct http_sched *scan_http(struct scan_target *t);
+const struct scan_options *scan_options_of(struct scan_target *t);
+bool scan_aborted(struct scan_target *t);
+/* Progress message for the live view. */
+void scan_progress(struct scan_target *t, const char *module, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds a host discovered during the scan that belongs to the app (multi-target runs). */
+int scan_discover_target(struct scan_target *t, const char *input, const char *reason);
+
+#endif

@@ -1,0 +1,16 @@
+#include "base/common.h"
+#include "engine/module.h"
+
+/* One line per module; each is defined in its own file of src/modules/. */
+
+const struct module *const module_registry[] = {
+	NULL,
+};
+
+const struct module *module_find(const char *name)
+{
+	for (size_t i = 0; module_registry[i]; i++)
+		if (!strcmp(module_registry[i]->name, name))
+			return module_registry[i];
+	return NULL;
+}

@@ -1,0 +1,4 @@
+#ifndef SECSCAN_VERSION_H
+#define SECSCAN_VERSION_H
+#define SECSCAN_VERSION "0.1.0"
+#endif
