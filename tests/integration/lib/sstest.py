@@ -1,0 +1,217 @@
+"""Shared helpers for integration tests: free ports, fixture HTTP servers, the real secscan binary.
+
+Every server a test talks to is started by the test itself on loopback.
+"""
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("SECSCAN_BIN", "build/secscan")
+SRC = os.environ.get("SECSCAN_SRC", ".")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    routes = None  # set per server: callable(handler) -> (status, headers, body)
+
+    def log_message(self, *args):
+        pass
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.request_body = self.rfile.read(length) if length else b""
+        status, headers, body = self.server.app(self)
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = _serve
+
+
+class FixtureServer:
+    """An HTTP server on 127.0.0.1 whose answers come from app(handler) -> (status, headers, body).
+
+    handler.path, handler.command, handler.headers and handler.request_body describe the request.
+    Use as a context manager; .url is "http://127.0.0.1:PORT".
+    """
+
+    def __init__(self, app, port=0, ssl_context=None):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.app = app
+        scheme = "http"
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.port = self.httpd.server_address[1]
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def run_cli(*args, timeout=120, check=False, env=None):
+    """Runs `secscan ARGS...`; returns CompletedProcess with text stdout/stderr."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=e)
+    if check and p.returncode != 0:
+        raise AssertionError(f"secscan {' '.join(args)} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+class Service:
+    """`secscan serve` on a random loopback port with a temporary database (a context manager).
+
+    .url is the base URL, .admin_key the key printed at first start, .request() sends API calls.
+    """
+
+    def __init__(self, extra_args=(), config=None, db_dir=None):
+        self.dir = db_dir or tempfile.mkdtemp(prefix="secscan-test-")
+        self.own_dir = db_dir is None
+        self.db = os.path.join(self.dir, "secscan.db")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_args = list(extra_args)
+        self.config_path = None
+        if config is not None:
+            self.config_path = os.path.join(self.dir, "secscan.conf")
+            with open(self.config_path, "w") as f:
+                f.write(config)
+        self.proc = None
+        self.admin_key = None
+
+    def start(self):
+        args = [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db, "--allow-private"]
+        if self.config_path:
+            args += ["--config", self.config_path]
+        args += self.extra_args
+        self.log = open(os.path.join(self.dir, "serve.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"secscan serve exited {self.proc.returncode}: {self.read_log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.05)
+        else:
+            raise AssertionError("secscan serve did not become healthy")
+        return self
+
+    def read_log(self):
+        try:
+            with open(os.path.join(self.dir, "serve.log"), "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=None):
+        if self.proc and self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self.own_dir and exc[0] is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def request(self, method, path, body=None, key=None, headers=None, raw=None):
+        """Returns (status, headers, parsed JSON or text). body is JSON-encoded; raw is sent as is."""
+        h = dict(headers or {})
+        if key:
+            h["Authorization"] = f"Bearer {key}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), _decode(r.read(), r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), _decode(e.read(), e.headers)
+
+
+def _decode(data, headers):
+    ctype = headers.get("Content-Type", "")
+    text = data.decode(errors="replace")
+    if "json" in ctype:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def main(tests):
+    """Runs test functions in order, printing a closing 'N passed, N failed' line; exits 1 on failure."""
+    passed = failed = 0
+    for t in tests:
+        try:
+            t()
+            passed += 1
+            print(f"ok   {t.__name__}")
+        except Exception as e:  # noqa: BLE001 - report any failure and go on
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print(f"FAIL {t.__name__}: {e}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
