@@ -14,8 +14,9 @@ struct scan_sink {
 	/* Called for each new finding (deduplicated by fingerprint within the run), from any thread
 	 * but never concurrently. */
 	void (*on_finding)(void *ud, const struct finding *f);
-	/* Called when a target starts being scanned (the first one and each discovered one). */
-	void (*on_target)(void *ud, const char *host);
+	/* Called once per target after its recon (the first one and each discovered one), before
+	 * its modules run; t->stack is known by then. */
+	void (*on_target)(void *ud, const struct scan_target *t);
 	/* Progress messages for a live view ("exposure: 12/48 probes"); may be NULL. */
 	void (*on_progress)(void *ud, const char *module, const char *message);
 	void *ud;
@@ -41,6 +42,8 @@ struct tech_stack {
 };
 
 /* The target context that modules read instead of fetching the same things again. */
+struct scan_run;
+
 struct scan_target {
 	struct scan_run *run;
 	char *input;     /* as given ("https://myapp.com/app", "myapp.com", "1.2.3.4") */
@@ -55,7 +58,18 @@ struct scan_target {
 	struct tech_stack stack;
 };
 
-struct scan_run;
+/* One fetched asset of the target's bounded crawl (pages, scripts, chunks, source maps, JSON). */
+struct scan_asset {
+	char *url;
+	char *content_type; /* lower case, without parameters; "" if none */
+	char *kind;         /* "page", "script", "inline-script", "sourcemap", "source", "json", "config" */
+	struct buf body;    /* decoded as served (decompressed); capped */
+};
+
+struct scan_assets {
+	struct scan_asset *items;
+	size_t n;
+};
 
 struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_sink *sink);
 /* Adds a target (URL, hostname, IP, IDN). SS_EINVAL if it cannot be a target. */
@@ -90,6 +104,11 @@ bool scan_aborted(struct scan_target *t);
 /* Progress message for the live view. */
 void scan_progress(struct scan_target *t, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * The target's crawl (main page, same-site pages, scripts, chunks, source maps, config JSON),
+ * fetched once per target by whichever module asks first; others wait for it. Owned by the run.
+ */
+const struct scan_assets *scan_crawl(struct scan_target *t);
 /* Adds a host discovered during the scan that belongs to the app (multi-target runs). */
 int scan_discover_target(struct scan_target *t, const char *input, const char *reason);
 

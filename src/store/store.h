@@ -60,6 +60,16 @@ struct run {
 	struct severity_counts summary;
 };
 
+/* A target scanned in a run (a run has one or more), with the technology the scan detected. */
+struct run_target {
+	char *host;
+	char *label;
+	char *server;    /* "" when unknown */
+	char *framework;
+	char *language;
+	char *hosting;
+};
+
 struct store;
 
 struct store_ops {
@@ -107,6 +117,11 @@ struct store_ops {
 	/* Marks every run still running as aborted (crash recovery); *n tells how many. */
 	int (*run_abort_all_running)(struct store *s, int64_t finished_at, const char *error, int64_t *n);
 
+	/* Records (or updates, by host) a target of the run with its detected stack. */
+	int (*run_target_set)(struct store *s, const char *run_id, const struct run_target *t);
+	/* The run's targets in the order they were first recorded. */
+	int (*run_target_list)(struct store *s, const char *run_id, struct run_target **out, size_t *n);
+
 	/*
 	 * Appends a finding to a run, assigning f->seq (1, 2, ... per run). A finding whose
 	 * fingerprint the run has already is not stored again: SS_EEXIST.
@@ -152,6 +167,8 @@ void store_close(struct store *s);
 #define store_run_finish(s, ...) ((s)->ops->run_finish((s), __VA_ARGS__))
 #define store_run_count_since(s, ...) ((s)->ops->run_count_since((s), __VA_ARGS__))
 #define store_run_abort_all_running(s, ...) ((s)->ops->run_abort_all_running((s), __VA_ARGS__))
+#define store_run_target_set(s, ...) ((s)->ops->run_target_set((s), __VA_ARGS__))
+#define store_run_target_list(s, ...) ((s)->ops->run_target_list((s), __VA_ARGS__))
 #define store_finding_add(s, ...) ((s)->ops->finding_add((s), __VA_ARGS__))
 #define store_finding_list(s, ...) ((s)->ops->finding_list((s), __VA_ARGS__))
 
@@ -162,5 +179,6 @@ void target_release(struct target *t);
 void target_array_free(struct target *arr, size_t n);
 void run_release(struct run *r);
 void run_array_free(struct run *arr, size_t n);
+void run_target_array_free(struct run_target *arr, size_t n);
 
 #endif
