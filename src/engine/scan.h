@@ -10,6 +10,8 @@
  * The engine knows nothing of the store or of HTTP handlers: the caller's sink persists or prints.
  */
 
+struct scan_target;
+
 struct scan_sink {
 	/* Called for each new finding (deduplicated by fingerprint within the run), from any thread
 	 * but never concurrently. */
