@@ -22,17 +22,25 @@ json_t *report_finding_json(const struct finding *f);
 json_t *report_scan_json(const struct run *run, const struct finding *findings, size_t n,
 			 const char *base_url);
 
-/* One item of GET /v1/runs: {id, run_id, target, status, started_at, finished_at, summary}. */
+/* One item of GET /v1/runs: {id, run_id, target, status, started_at, finished_at, summary};
+ * finished_at is null while the run is running. New reference. */
 json_t *report_run_item_json(const struct run *run);
 
-/* {total, critical, high, medium, low, info}. */
+/* {total, critical, high, medium, low, info}. New reference. */
 json_t *report_summary_json(const struct severity_counts *c);
+
+/* Counts the findings of one target (case-insensitive host; NULL: all findings) into *out. */
+void report_count(const struct finding *findings, size_t n, const char *target,
+		  struct severity_counts *out);
 
 /*
  * The risk grade A-F of one target's findings (target NULL: all findings). Documented in
  * docs/grading.md; any CRITICAL gives F.
  */
 char report_grade(const struct finding *findings, size_t n, const char *target);
+/* The grade of severity counts ('A'..'F'), and the points behind it (docs/grading.md). */
+char report_grade_counts(const struct severity_counts *c);
+int report_grade_points(const struct severity_counts *c);
 
 struct fix_request {
 	const char *scanner;   /* the configured public host, e.g. "secscan.example.com" */
