@@ -125,23 +125,13 @@ int sock_send_all(int fd, const void *data, size_t len, int64_t deadline_ms)
 	return 0;
 }
 
-int sock_recv_until(int fd, struct buf *b, bool (*done)(const struct buf *b, void *ud), void *ud,
-		    int64_t deadline_ms)
+/* Receives up to len bytes, waiting until the deadline: the count, 0 when the peer closed, or SS_E*. */
+static ssize_t recv_some(int fd, void *p, size_t len, int64_t deadline_ms)
 {
-	char chunk[4096];
 	for (;;) {
-		if (done && done(b, ud))
-			return 0;
-		if (b->len >= b->max)
-			return SS_ETOOBIG;
-		size_t want = MIN(sizeof(chunk), b->max - b->len);
-		ssize_t n = recv(fd, chunk, want, 0);
-		if (n > 0) {
-			buf_append(b, chunk, (size_t)n);
-			continue;
-		}
-		if (n == 0)
-			return done && done(b, ud) ? 0 : 1;
+		ssize_t n = recv(fd, p, len, 0);
+		if (n >= 0)
+			return n;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -152,25 +142,35 @@ int sock_recv_until(int fd, struct buf *b, bool (*done)(const struct buf *b, voi
 	}
 }
 
+int sock_recv_until(int fd, struct buf *b, bool (*done)(const struct buf *b, void *ud), void *ud,
+		    int64_t deadline_ms)
+{
+	char chunk[4096];
+	for (;;) {
+		if (done && done(b, ud))
+			return 0;
+		if (b->len >= b->max)
+			return SS_ETOOBIG;
+		ssize_t n = recv_some(fd, chunk, MIN(sizeof(chunk), b->max - b->len), deadline_ms);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return done && done(b, ud) ? 0 : 1;
+		buf_append(b, chunk, (size_t)n);
+	}
+}
+
 int sock_recv_exact(int fd, void *out, size_t len, int64_t deadline_ms)
 {
 	char *p = out;
 	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
+		ssize_t n = recv_some(fd, p, len, deadline_ms);
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			return SS_EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return SS_EIO;
-		int rc = wait_fd(fd, POLLIN, deadline_ms);
-		if (rc < 0)
-			return rc;
+		p += n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
