@@ -86,7 +86,10 @@ struct store_ops {
 	/* key_hash is the SHA-256 hex of the whole key; the key itself is never stored. */
 	int (*key_create)(struct store *s, int64_t account_id, const char *key_hash, const char *prefix,
 			  const char *label, int64_t *id);
-	/* Finds the unrevoked key with this hash and records its use; SS_ENOTFOUND otherwise. */
+	/*
+	 * Finds the unrevoked key with this hash and records its use (last_used_at, to the minute:
+	 * within a minute of the last record, authenticating writes nothing); SS_ENOTFOUND otherwise.
+	 */
 	int (*key_authenticate)(struct store *s, const char *key_hash, struct api_key *out);
 	/* Keys of one account (account_id < 0: every account), oldest first. */
 	int (*key_list)(struct store *s, int64_t account_id, struct api_key **out, size_t *n);
@@ -103,13 +106,21 @@ struct store_ops {
 	/* Deletes the target; its runs and findings stay readable. */
 	int (*target_delete)(struct store *s, int64_t account_id, int64_t id);
 
-	/* Stores a new run from r (id, account_id, target_id, label, started_at); status running. */
+	/*
+	 * Stores a new run from r (id, account_id, target_id, label, started_at); status running.
+	 * The target must be the account's (SS_ENOTFOUND); target_id 0 stores a run of the host
+	 * r->target without a target. SS_EEXIST when the id is taken; SS_EINVAL for a malformed id.
+	 */
 	int (*run_create)(struct store *s, const struct run *r);
 	/* account_id < 0 reads any account's run. The summary is computed from the findings. */
 	int (*run_get)(struct store *s, int64_t account_id, const char *run_id, struct run *out);
 	/* The account's newest runs first, at most limit. */
 	int (*run_list)(struct store *s, int64_t account_id, size_t limit, struct run **out, size_t *n);
-	/* Moves a running run to status (completed/aborted/failed) with finished_at and error. */
+	/*
+	 * Moves a running run to status (completed/aborted/failed) with finished_at and error (NULL
+	 * for none). SS_ENOTFOUND for no such run; SS_EINVAL when it is not running any more (its
+	 * status stays as it is, so a scan finishing after an abort does not undo the abort).
+	 */
 	int (*run_finish)(struct store *s, const char *run_id, const char *status, int64_t finished_at,
 			  const char *error);
 	/* Runs the account started at or after since (epoch seconds). */
@@ -117,7 +128,10 @@ struct store_ops {
 	/* Marks every run still running as aborted (crash recovery); *n tells how many. */
 	int (*run_abort_all_running)(struct store *s, int64_t finished_at, const char *error, int64_t *n);
 
-	/* Records (or updates, by host) a target of the run with its detected stack. */
+	/*
+	 * Records (or updates, by host) a target of the run with its detected stack. On update, NULL
+	 * or "" fields leave what is stored as it is.
+	 */
 	int (*run_target_set)(struct store *s, const char *run_id, const struct run_target *t);
 	/* The run's targets in the order they were first recorded. */
 	int (*run_target_list)(struct store *s, const char *run_id, struct run_target **out, size_t *n);
@@ -179,6 +193,7 @@ void target_release(struct target *t);
 void target_array_free(struct target *arr, size_t n);
 void run_release(struct run *r);
 void run_array_free(struct run *arr, size_t n);
+void run_target_release(struct run_target *t);
 void run_target_array_free(struct run_target *arr, size_t n);
 
 #endif
