@@ -10,6 +10,9 @@
  * by the scheduler itself, hop by hop). Any thread may submit requests.
  */
 
+/* Initialises libcurl; call once at process start, before any thread exists. */
+void http_global_init(void);
+
 struct http_options {
 	bool allow_private;     /* turn the SSRF guard off (self-hosters, tests) */
 	int per_host;           /* concurrent requests per host (default 6) */
@@ -22,6 +25,9 @@ struct http_options {
 	const char *ca_file;    /* trust store for verification (NULL: system) */
 	/* "HOST:PORT:ADDR" overrides, as curl's --resolve; NULL-terminated, may be NULL. */
 	const char *const *resolve;
+	/* Numeric addresses reachable even with the guard on (a self-hoster's one internal host);
+	 * NULL-terminated, may be NULL. */
+	const char *const *allow_addrs;
 };
 
 struct http_header {
@@ -74,6 +80,8 @@ struct http_batch *http_batch_new(struct http_sched *s);
 struct http_response *http_batch_add(struct http_batch *b, const struct http_request *req);
 /* Blocks until every request of the batch completed. */
 void http_batch_wait(struct http_batch *b);
+/* Hands a completed response of the batch to the caller (free it with http_response_free). */
+struct http_response *http_batch_take(struct http_batch *b, struct http_response *r);
 /* Frees the batch and its responses (waits for them first). */
 void http_batch_free(struct http_batch *b);
 

@@ -18,6 +18,8 @@ char *url_resolve(const struct url *base, const char *ref);
 char *url_origin(const struct url *u);
 /* "host" or "host:port" (port only when not the scheme's default); caller frees. */
 char *url_host_port(const struct url *u);
+/* The URL as text: origin followed by the path; caller frees. */
+char *url_format(const struct url *u);
 void url_release(struct url *u);
 
 #endif

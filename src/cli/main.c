@@ -1,5 +1,8 @@
 #include "base/common.h"
+#include "base/http.h"
 #include "cli/commands.h"
+#include "engine/catalogue.h"
+#include <jansson.h>
 #include "version.h"
 
 struct command {
@@ -33,6 +36,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("secscan %s\n", SECSCAN_VERSION);
 		return 0;
+	}
+	/* Process-wide set-up, before any thread exists. */
+	http_global_init();
+	json_object_seed(0);
+	if (catalogue_load(NULL)) {
+		fprintf(stderr, "secscan: the built-in check catalogue is invalid: %s\n", catalogue_last_error());
+		return 2;
 	}
 	for (const struct command *c = commands; c->name; c++)
 		if (!strcmp(argv[1], c->name))

@@ -5,7 +5,7 @@
 
 /*
  * The check catalogue: for every check id, what it means and how to fix it. Loaded from the
- * rule files compiled in from rules/checks/*.json (and any --rules DIR given at start). Format of
+ * rule files compiled in from rules/checks/NAME.json (and any --rules DIR given at start). Format of
  * one file: {"checks": [ {id, module, category, severity, title, description, fix, verify,
  * references, stacks} ]}; see docs/rules.md.
  */
@@ -32,7 +32,11 @@ struct check_def {
 	size_t nfixes;
 };
 
-/* Loads the embedded rules plus the *.json files of extra_dir (may be NULL). 0 or SS_EINVAL (logged). */
+/*
+ * Loads the embedded rules plus the *.json files of extra_dir (may be NULL), replacing whatever was
+ * loaded before; call before threads use the catalogue. 0 or SS_EINVAL (logged, and kept in
+ * catalogue_last_error). A file with an invalid entry adds none of its entries.
+ */
 int catalogue_load(const char *extra_dir);
 /* Parses one rule file's text into the catalogue (used by catalogue_load and by tests). */
 int catalogue_add_json(const char *text, size_t len, const char *origin);
@@ -43,6 +47,8 @@ const struct check_def *catalogue_at(size_t i);
 size_t catalogue_count(void);
 /* The fix for a stack, falling back to "default"; NULL if the check has none. */
 const struct check_fix *check_def_fix_for(const struct check_def *def, const char *stack);
+/* The last load error, naming the file and the check id ("" if none); static storage. */
+const char *catalogue_last_error(void);
 void catalogue_free(void);
 
 #endif

@@ -3,6 +3,7 @@
 #include "base/common.h"
 #include "base/http.h"
 #include "engine/finding.h"
+#include <pthread.h>
 
 /*
  * A scan run: one or more targets, the modules run against each, one HTTP scheduler, a time
@@ -43,6 +44,19 @@ struct tech_stack {
 	char hosting[64];   /* "vercel", "netlify", "cloudflare", "aws", ... */
 };
 
+/* One fetched asset of the target's bounded crawl (pages, scripts, chunks, source maps, JSON). */
+struct scan_asset {
+	char *url;
+	char *content_type; /* lower case, without parameters; "" if none */
+	char *kind;         /* "page", "script", "inline-script", "sourcemap", "source", "json", "config" */
+	struct buf body;    /* decoded as served (decompressed); capped */
+};
+
+struct scan_assets {
+	struct scan_asset *items;
+	size_t n;
+};
+
 /* The target context that modules read instead of fetching the same things again. */
 struct scan_run;
 
@@ -58,26 +72,38 @@ struct scan_target {
 	struct http_response *main;  /* final answer for start_url (redirects followed), or NULL */
 	struct http_response *plain; /* first answer of http://host/ (not followed), or NULL */
 	struct tech_stack stack;
+	/*
+	 * The crawl's cache, filled once by scan_crawl (engine/crawl.c) under crawl_lock; the run
+	 * frees the assets. Modules read it only through scan_crawl.
+	 */
+	pthread_mutex_t crawl_lock;
+	bool crawl_done;
+	struct scan_assets assets;
 };
 
-/* One fetched asset of the target's bounded crawl (pages, scripts, chunks, source maps, JSON). */
-struct scan_asset {
-	char *url;
-	char *content_type; /* lower case, without parameters; "" if none */
-	char *kind;         /* "page", "script", "inline-script", "sourcemap", "source", "json", "config" */
-	struct buf body;    /* decoded as served (decompressed); capped */
-};
+/*
+ * Normalizes what a user typed as a target: a URL (http/https), a bare hostname, host:port, an
+ * IPv4 or IPv6 address, an IDN. On success *host_out is the display host ("myapp.com",
+ * "myapp.com:8443", "[::1]:8080") and *start_url_out the URL to start from (https unless the
+ * input said http); both owned by the caller. On failure returns SS_EINVAL and *err (caller frees)
+ * says why, for a person. Any out-parameter may be NULL.
+ */
+int scan_normalize_target(const char *input, char **host_out, char **start_url_out, char **err);
 
-struct scan_assets {
-	struct scan_asset *items;
-	size_t n;
-};
-
+/* The options are copied; the sink is used until scan_run_free. */
 struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_sink *sink);
-/* Adds a target (URL, hostname, IP, IDN). SS_EINVAL if it cannot be a target. */
+/*
+ * Adds a target (URL, hostname, IP, IDN). SS_EINVAL if it cannot be a target (the reason is then
+ * in scan_run_error), SS_EEXIST if the run has it, SS_ETOOBIG past max_targets.
+ */
 int scan_run_add_target(struct scan_run *run, const char *input);
-/* Runs every target through recon and the modules; returns 0, SS_EABORTED or SS_ETIMEOUT. */
+/*
+ * Runs every target through recon and the modules; returns 0, SS_EABORTED, SS_ETIMEOUT (budget
+ * spent; findings so far stand) or SS_EIO when no target answered (scan_run_error says why).
+ */
 int scan_run_execute(struct scan_run *run);
+/* Why the last failing call failed, for a person ("example.com: could not resolve host"), or NULL. */
+const char *scan_run_error(struct scan_run *run);
 /* Asks a running scan to stop soon. Thread-safe; findings already emitted stay. */
 void scan_run_abort(struct scan_run *run);
 void scan_run_free(struct scan_run *run);
