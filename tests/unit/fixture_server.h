@@ -114,6 +114,8 @@ static inline void *fx_conn_main(void *arg)
 			break;
 		len += (size_t)r;
 		req[len] = '\0';
+		if ((unsigned char)req[0] == 0x16)
+			break; /* a TLS ClientHello: hang up, as a plain-HTTP server would fail it */
 		char *end = strstr(req, "\r\n\r\n");
 		if (end) {
 			/* a request body (POST) is read as far as Content-Length says */
