@@ -155,7 +155,8 @@ extern const struct store_ops store_sqlite_ops;
 
 /*
  * Opens a store from a location: a file path (SQLite) or, later, "postgres://..." (PostgreSQL).
- * Returns NULL and logs the reason on failure. store_close frees it.
+ * Returns NULL and logs the reason on failure. store_close frees it (and every thread's
+ * connection), once no other thread uses the store any more.
  */
 struct store *store_open(const char *location);
 void store_close(struct store *s);

@@ -5,6 +5,7 @@
 #include "base/common.h"
 #include <pthread.h>
 #include <sqlite3.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/clock.h"
@@ -19,6 +20,8 @@ struct fixture {
 	struct store *s;
 	int64_t acct, other; /* two accounts, for tenant isolation */
 };
+
+static struct store *short_lived_store;
 
 static void remove_db_files(const char *path)
 {
@@ -737,6 +740,49 @@ static void reads_do_not_wait_for_an_open_write(void **state)
 	finding_array_free(fs, n);
 }
 
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void *short_lived_reader(void *p)
+{
+	int64_t n = -1;
+	int *err = p;
+	*err = store_account_count(short_lived_store, &n);
+	if (!*err && n != 2)
+		*err = SS_EIO;
+	return NULL;
+}
+
+/* A thread that ends takes its connection (and its file descriptors) with it. */
+static void ended_threads_close_their_connections(void **state)
+{
+	struct fixture *fx = *state;
+	short_lived_store = fx->s;
+	int before = 0;
+	/*
+	 * SQLite keeps the descriptor of a closed connection pending while another connection of the
+	 * process holds locks on the file, and reuses it: count after the first thread.
+	 */
+	for (int i = 0; i < 21; i++) {
+		if (i == 1)
+			before = open_fds();
+		pthread_t th;
+		int err = -1;
+		assert_int_equal(pthread_create(&th, NULL, short_lived_reader, &err), 0);
+		pthread_join(th, NULL);
+		assert_int_equal(err, 0);
+	}
+	assert_int_equal(open_fds(), before);
+}
+
 /* Findings are append-only in the database itself, not just by convention of the code. */
 static void findings_cannot_be_changed(void **state)
 {
@@ -773,6 +819,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(readers_run_while_a_scan_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(reads_do_not_wait_for_an_open_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(findings_cannot_be_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(ended_threads_close_their_connections, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
