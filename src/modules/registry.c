@@ -3,7 +3,10 @@
 
 /* One line per module; each is defined in its own file of src/modules/. */
 
+extern const struct module tls_module;
+
 const struct module *const module_registry[] = {
+	&tls_module,
 	NULL,
 };
 

@@ -1,0 +1,310 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/resolve.h"
+#include "engine/module.h"
+#include "modules/tls_cert.h"
+#include "modules/tls_hello.h"
+#include "modules/tls_probe.h"
+#include <arpa/inet.h>
+
+/*
+ * The tls module: which protocol versions and cipher suites the server accepts (hand-built
+ * ClientHellos, see tls_probe.h), and what its certificate chain is worth (one OpenSSL
+ * handshake, see tls_cert.h). Every check id is in rules/checks/tls.json.
+ */
+
+#define MOD "tls"
+
+struct tls_ctx {
+	struct scan_target *t;
+	const struct scan_options *opt;
+	char location[300]; /* host:port */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int port;
+};
+
+static bool tls_stop(void *ud)
+{
+	return scan_aborted(ud);
+}
+
+static void emit(struct tls_ctx *c, const char *check, const char *detail, const char *evidence,
+		 int severity)
+{
+	struct finding_spec s = {.check = check, .location = c->location, .detail = detail,
+				 .evidence = evidence, .severity = severity};
+	scan_emit(c->t, MOD, &s);
+}
+
+static void set_location(struct tls_ctx *c, int port)
+{
+	bool v6 = strchr(c->t->hostname, ':') != NULL;
+	snprintf(c->location, sizeof(c->location), "%s%s%s:%d", v6 ? "[" : "", c->t->hostname,
+		 v6 ? "]" : "", port);
+	c->port = port;
+}
+
+static void enumerate(struct tls_ctx *c, struct tls_enum *e, bool versions_only)
+{
+	const struct scan_options *o = c->opt;
+	struct tls_probe_config cfg = {
+		.addr = (const struct sockaddr *)&c->addr,
+		.addrlen = c->addrlen,
+		.sni = c->t->hostname,
+		.timeout_ms = MIN(o->http.timeout_ms > 0 ? o->http.timeout_ms : 5000, 5000),
+		.parallel = 8,
+		.max_probes = 800,
+		.deadline_ms = o->http.deadline_ms,
+		.stop = tls_stop,
+		.ud = c->t,
+		.versions_only = versions_only,
+	};
+	tls_enumerate(&cfg, e);
+}
+
+static bool any_accepted(const struct tls_enum *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++)
+		if (e->v[i].accepted)
+			return true;
+	return false;
+}
+
+/*
+ * Finds where TLS is served: the target's port when it is https; otherwise port 443 and the
+ * target's own port, since a site that answers only on http has no TLS anywhere. Returns true
+ * with c->addr and the enumeration filled, or false after emitting https-missing (or when the
+ * SSRF guard refused the host).
+ */
+static bool find_tls_port(struct tls_ctx *c, struct tls_enum *e)
+{
+	struct scan_target *t = c->t;
+	int ports[2] = {t->https ? t->port : 443, 0};
+	if (!t->https && t->port != 80 && t->port != 443)
+		ports[1] = t->port;
+	struct buf why;
+	buf_init(&why, 600);
+	for (size_t i = 0; i < ARRAY_SIZE(ports) && ports[i]; i++) {
+		char ip[64];
+		int rc = resolve_host(t->hostname, ports[i], c->opt->http.resolve,
+				      c->opt->http.allow_private, &c->addr, &c->addrlen, ip, sizeof(ip));
+		set_location(c, ports[i]);
+		if (rc == SS_EDENIED) {
+			scan_progress(t, MOD, "%s: refused by the SSRF guard (private address)", c->location);
+			buf_release(&why);
+			return false;
+		}
+		if (rc) {
+			buf_appendf(&why, "%s%s: %s", why.len ? "; " : "", c->location, ss_strerror(rc));
+			continue;
+		}
+		enumerate(c, e, false);
+		if (any_accepted(e)) {
+			buf_release(&why);
+			return true;
+		}
+		buf_appendf(&why, "%s%s: %s", why.len ? "; " : "", c->location,
+			    e->error[0] ? e->error : "no TLS version accepted");
+		tls_enum_release(e);
+	}
+	if (!t->https) {
+		set_location(c, ports[0]);
+		emit(c, "tls.https-missing", NULL, buf_str(&why), -1);
+	} else {
+		scan_progress(t, MOD, "no TLS handshake possible: %s", buf_str(&why));
+	}
+	buf_release(&why);
+	return false;
+}
+
+/* --- protocol and suite findings --- */
+
+static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
+{
+	static const struct {
+		int version;
+		const char *check;
+	} old[] = {{TLS_V_SSL3, "tls.sslv3-enabled"}, {TLS_V_10, "tls.tls10-enabled"},
+		   {TLS_V_11, "tls.tls11-enabled"}};
+	char ev[512];
+	for (size_t i = 0; i < ARRAY_SIZE(old); i++) {
+		const struct tls_version_result *v = tls_enum_version(e, old[i].version);
+		if (!v->accepted)
+			continue;
+		const struct tls_suite *s = tls_suite_find(v->preferred);
+		snprintf(ev, sizeof(ev), "%s accepted on %s (%zu cipher suites; the server picked %s)",
+			 tls_version_name(v->version), c->location, v->nsuites, s ? s->openssl : "?");
+		emit(c, old[i].check, NULL, ev, -1);
+	}
+	if (!tls_enum_version(e, TLS_V_13)->accepted) {
+		int best = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(e->v); i++)
+			if (e->v[i].accepted)
+				best = e->v[i].version;
+		snprintf(ev, sizeof(ev), "TLS 1.3 refused on %s; best version: %s", c->location,
+			 tls_version_name(best));
+		emit(c, "tls.tls13-missing", NULL, ev, -1);
+	}
+}
+
+/* Lists the accepted suites having any of flags, as "TLS 1.0: RC4-SHA, RC4-MD5; TLS 1.2: ...";
+ * returns how many. */
+static size_t suites_with(const struct tls_enum *e, unsigned flags, struct buf *out)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++) {
+		const struct tls_version_result *v = &e->v[i];
+		bool first = true;
+		for (size_t k = 0; k < v->nsuites; k++) {
+			const struct tls_suite *s = tls_suite_find(v->suites[k]);
+			if (!s || !(s->flags & flags))
+				continue;
+			if (first)
+				buf_appendf(out, "%s%s: ", out->len ? "; " : "", tls_version_name(v->version));
+			buf_appendf(out, "%s%s", first ? "" : ", ", s->openssl);
+			first = false;
+			count++;
+		}
+	}
+	return count;
+}
+
+static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
+{
+	static const struct {
+		unsigned flags;
+		const char *check;
+	} weak[] = {
+		{TLS_SUITE_NULL, "tls.null-suites"},   {TLS_SUITE_EXPORT, "tls.export-suites"},
+		{TLS_SUITE_ANON, "tls.anon-suites"},   {TLS_SUITE_RC4, "tls.rc4-suites"},
+		{TLS_SUITE_DES, "tls.des-suites"},     {TLS_SUITE_3DES, "tls.3des-suites"},
+	};
+	struct buf ev;
+	buf_init(&ev, 4096);
+	for (size_t i = 0; i < ARRAY_SIZE(weak); i++) {
+		buf_reset(&ev);
+		if (suites_with(e, weak[i].flags, &ev))
+			emit(c, weak[i].check, NULL, buf_str(&ev), -1);
+	}
+
+	/* Forward secrecy: not one accepted suite with an ephemeral key exchange. */
+	buf_reset(&ev);
+	if (!suites_with(e, TLS_SUITE_FS, &ev)) {
+		suites_with(e, ~0u, &ev);
+		emit(c, "tls.no-forward-secrecy", NULL, buf_str(&ev), -1);
+	}
+
+	/* CBC only: the best pre-1.3 version gives clients nothing but CBC (or worse) suites. */
+	const struct tls_version_result *best = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++)
+		if (e->v[i].accepted && e->v[i].version != TLS_V_13)
+			best = &e->v[i];
+	if (best) {
+		bool aead = false, cbc = false;
+		for (size_t k = 0; k < best->nsuites; k++) {
+			const struct tls_suite *s = tls_suite_find(best->suites[k]);
+			aead |= s && (s->flags & TLS_SUITE_AEAD);
+			cbc |= s && (s->flags & TLS_SUITE_CBC);
+		}
+		if (cbc && !aead) {
+			char ev2[512];
+			snprintf(ev2, sizeof(ev2), "%s%s offers no AEAD (GCM, ChaCha20-Poly1305) suite on %s",
+				 tls_version_name(best->version),
+				 best->version < TLS_V_12 ? " (and nothing newer before TLS 1.3)" : "",
+				 c->location);
+			emit(c, "tls.cbc-only", tls_version_name(best->version), ev2, -1);
+		}
+	}
+
+	if (e->server_order == 0) {
+		const struct tls_version_result *v = tls_enum_version(e, e->order_version);
+		const struct tls_suite *a = tls_suite_find(v->suites[0]), *b = tls_suite_find(v->suites[1]);
+		buf_reset(&ev);
+		buf_appendf(&ev, "%s: offered %s then %s, and the reverse: the server took the client's first "
+			    "choice both times", tls_version_name(v->version), a ? a->openssl : "?",
+			    b ? b->openssl : "?");
+		emit(c, "tls.client-cipher-order", NULL, buf_str(&ev), -1);
+	}
+	buf_release(&ev);
+}
+
+/* --- certificate findings --- */
+
+static void cert_findings(struct tls_ctx *c)
+{
+	const struct scan_options *o = c->opt;
+	struct tls_cert_params p = {
+		.addr = (const struct sockaddr *)&c->addr,
+		.addrlen = c->addrlen,
+		.hostname = c->t->hostname,
+		.ca_file = o->http.ca_file,
+		.timeout_ms = o->http.timeout_ms,
+		.expiry_warn_days = o->expiry_warn_days > 0 ? o->expiry_warn_days : 30,
+	};
+	struct tls_cert_report r;
+	if (tls_cert_check(&p, &r)) {
+		scan_progress(c->t, MOD, "%s: certificate not read: %s", c->location, r.error);
+		return;
+	}
+	char ev[1200], days[32];
+	snprintf(ev, sizeof(ev), "subject=%s; issuer=%s; SAN=%s; not-after=%s", r.subject, r.issuer,
+		 r.sans[0] ? r.sans : "(none)", r.not_after);
+	if (r.expired)
+		emit(c, "tls.cert-expired", r.not_after, ev, -1);
+	if (r.not_yet_valid)
+		emit(c, "tls.cert-not-yet-valid", r.not_before, ev, -1);
+	if (r.expires_soon) {
+		snprintf(days, sizeof(days), "%ld day%s", r.days_left, r.days_left == 1 ? "" : "s");
+		emit(c, "tls.cert-expiring-soon", days, ev, -1);
+	}
+	if (r.hostname_mismatch)
+		emit(c, "tls.cert-hostname-mismatch", c->t->hostname, ev, -1);
+
+	char trust[1600];
+	snprintf(trust, sizeof(trust), "%s; %s", r.trust_detail, ev);
+	if (r.self_signed)
+		emit(c, "tls.cert-self-signed", NULL, ev, -1);
+	if (r.untrusted)
+		emit(c, "tls.cert-untrusted", NULL, trust, -1);
+	if (r.chain_incomplete) {
+		snprintf(trust, sizeof(trust), "the server sent %d certificate%s; %s; %s", r.chain_len,
+			 r.chain_len == 1 ? "" : "s", r.trust_detail, ev);
+		emit(c, "tls.cert-chain-incomplete", NULL, trust, -1);
+	}
+	if (r.weak_key) {
+		snprintf(trust, sizeof(trust), "key=%s; %s", r.key, ev);
+		emit(c, "tls.cert-weak-key", r.key, trust, -1);
+	}
+	if (r.weak_sig[0]) {
+		snprintf(trust, sizeof(trust), "signature=%s; %s", r.weak_sig, ev);
+		emit(c, "tls.cert-weak-signature", r.weak_sig, trust, -1);
+	}
+	/* Stapling is about publicly trusted certificates; a self-signed one has no responder. */
+	if (!r.ocsp_stapled && !r.self_signed)
+		emit(c, "tls.ocsp-stapling-missing", NULL, ev, -1);
+}
+
+static void tls_run(struct scan_target *t)
+{
+	struct tls_ctx c = {.t = t, .opt = scan_options_of(t)};
+	struct tls_enum e;
+	if (!find_tls_port(&c, &e))
+		return;
+	scan_progress(t, MOD, "%s: %d probes, %d answered", c.location, e.probes, e.answers);
+	if (e.limited)
+		scan_progress(t, MOD, "%s: enumeration cut short (probe bound, time budget or abort)",
+			      c.location);
+	version_findings(&c, &e);
+	suite_findings(&c, &e);
+	tls_enum_release(&e);
+	if (!scan_aborted(t))
+		cert_findings(&c);
+}
+
+const struct module tls_module = {
+	.name = MOD,
+	.summary = "TLS versions and cipher suites accepted, certificate chain problems",
+	.run = tls_run,
+};
