@@ -6,14 +6,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
-static void set_port(struct sockaddr_storage *ss, int port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
 /* The address of a "HOST:PORT:ADDR" override for host and port, copied to addr; false if none. */
 static bool override_for(const char *const *overrides, const char *host, int port, char *addr,
 			 size_t n)
@@ -51,7 +43,7 @@ static bool override_for(const char *const *overrides, const char *host, int por
 }
 
 int resolve_host(const char *host, int port, const char *const *overrides, bool allow_private,
-		 struct sockaddr_storage *out, socklen_t *outlen, char *ip, size_t iplen)
+		 struct sock_addr *out, char *ip, size_t iplen)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *name = host;
@@ -67,23 +59,18 @@ int resolve_host(const char *host, int port, const char *const *overrides, bool 
 		return SS_ENOTFOUND;
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-		    ai->ai_addrlen > sizeof(*out))
+		    ai->ai_addrlen > sizeof(out->ss))
 			continue;
 		if (!ssrf_address_allowed(ai->ai_addr, allow_private)) {
 			err = SS_EDENIED;
 			continue;
 		}
 		memset(out, 0, sizeof(*out));
-		memcpy(out, ai->ai_addr, ai->ai_addrlen);
-		*outlen = (socklen_t)ai->ai_addrlen;
-		set_port(out, port);
-		if (ip) {
-			const void *src = ai->ai_family == AF_INET
-				? (const void *)&((struct sockaddr_in *)out)->sin_addr
-				: (const void *)&((struct sockaddr_in6 *)out)->sin6_addr;
-			if (!inet_ntop(ai->ai_family, src, ip, (socklen_t)iplen) && iplen)
-				ip[0] = '\0';
-		}
+		memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
+		out->len = (socklen_t)ai->ai_addrlen;
+		sock_addr_set_port(out, port);
+		if (ip)
+			sock_addr_ip(out, ip, iplen);
 		err = 0;
 		break;
 	}

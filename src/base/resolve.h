@@ -1,7 +1,7 @@
 #ifndef BASE_RESOLVE_H
 #define BASE_RESOLVE_H
 #include "base/common.h"
-#include <sys/socket.h>
+#include "base/sock.h"
 
 /*
  * Name resolution for the socket-level modules (TLS, ports): resolve a host once, honour the
@@ -10,12 +10,12 @@
  */
 
 /*
- * Resolves host (a name or an IP literal) for TCP port into out/outlen with the port set.
+ * Resolves host (a name or an IP literal) for TCP port into out, with the port set.
  * overrides is NULL-terminated and may be NULL. Returns 0, SS_ENOTFOUND when the name does not
  * resolve, or SS_EDENIED when every address is refused by the SSRF guard (allow_private false).
  * ip (may be NULL) receives the numeric address chosen (at least 64 bytes).
  */
 int resolve_host(const char *host, int port, const char *const *overrides, bool allow_private,
-		 struct sockaddr_storage *out, socklen_t *outlen, char *ip, size_t iplen);
+		 struct sock_addr *out, char *ip, size_t iplen);
 
 #endif

@@ -174,3 +174,9 @@ int sock_recv_exact(int fd, void *out, size_t len, int64_t deadline_ms)
 	}
 	return 0;
 }
+
+int sock_wait(int fd, short events, int64_t deadline_ms)
+{
+	int rc = wait_fd(fd, events, deadline_ms);
+	return rc > 0 ? 0 : rc;
+}

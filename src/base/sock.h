@@ -41,4 +41,8 @@ int sock_recv_until(int fd, struct buf *b, bool (*done)(const struct buf *b, voi
 /* Reads exactly len bytes into out; 0, SS_EIO (closed early), SS_ETIMEOUT. */
 int sock_recv_exact(int fd, void *out, size_t len, int64_t deadline_ms);
 
+/* Waits until fd is ready for events (POLLIN, POLLOUT); 0, SS_ETIMEOUT or SS_EIO. For callers that
+ * drive their own protocol engine (OpenSSL) over a socket from sock_connect. */
+int sock_wait(int fd, short events, int64_t deadline_ms);
+
 #endif

@@ -20,8 +20,7 @@ struct tls_ctx {
 	struct scan_target *t;
 	const struct scan_options *opt;
 	char location[300]; /* host:port */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	struct sock_addr addr;
 	int port;
 };
 
@@ -50,8 +49,8 @@ static void enumerate(struct tls_ctx *c, struct tls_enum *e, bool versions_only)
 {
 	const struct scan_options *o = c->opt;
 	struct tls_probe_config cfg = {
-		.addr = (const struct sockaddr *)&c->addr,
-		.addrlen = c->addrlen,
+		.addr = (const struct sockaddr *)&c->addr.ss,
+		.addrlen = c->addr.len,
 		.sni = c->t->hostname,
 		.timeout_ms = MIN(o->http.timeout_ms > 0 ? o->http.timeout_ms : 5000, 5000),
 		.parallel = 8,
@@ -89,7 +88,7 @@ static bool find_tls_port(struct tls_ctx *c, struct tls_enum *e)
 	for (size_t i = 0; i < ARRAY_SIZE(ports) && ports[i]; i++) {
 		char ip[64];
 		int rc = resolve_host(t->hostname, ports[i], c->opt->http.resolve,
-				      c->opt->http.allow_private, &c->addr, &c->addrlen, ip, sizeof(ip));
+				      c->opt->http.allow_private, &c->addr, ip, sizeof(ip));
 		set_location(c, ports[i]);
 		if (rc == SS_EDENIED) {
 			scan_progress(t, MOD, "%s: refused by the SSRF guard (private address)", c->location);
@@ -236,8 +235,7 @@ static void cert_findings(struct tls_ctx *c)
 {
 	const struct scan_options *o = c->opt;
 	struct tls_cert_params p = {
-		.addr = (const struct sockaddr *)&c->addr,
-		.addrlen = c->addrlen,
+		.addr = &c->addr,
 		.hostname = c->t->hostname,
 		.ca_file = o->http.ca_file,
 		.timeout_ms = o->http.timeout_ms,

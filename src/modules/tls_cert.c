@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "modules/tls_cert.h"
 #include "base/clock.h"
+#include "base/sock.h"
 #include "base/str.h"
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -10,47 +11,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
-
-/* Waits until fd is ready for events or the deadline passes; 0 or SS_ETIMEOUT / SS_EIO. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		int64_t left = deadline - clock_mono_ms();
-		if (left <= 0)
-			return SS_ETIMEOUT;
-		struct pollfd pfd = {fd, events, 0};
-		int rc = poll(&pfd, 1, (int)MIN(left, 1000));
-		if (rc > 0)
-			return 0;
-		if (rc < 0 && errno != EINTR)
-			return SS_EIO;
-	}
-}
-
-static int connect_deadline(const struct sockaddr *sa, socklen_t len, int64_t deadline, char *why,
-			    size_t n)
-{
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = 0;
-	socklen_t elen = sizeof(err);
-	if (fd < 0) {
-		snprintf(why, n, "socket: %s", strerror(errno));
-		return SS_EIO;
-	}
-	if (connect(fd, sa, len) && errno != EINPROGRESS) {
-		snprintf(why, n, "connect: %s", strerror(errno));
-		close(fd);
-		return SS_EIO;
-	}
-	int rc = wait_fd(fd, POLLOUT, deadline);
-	if (!rc && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) || err))
-		rc = SS_EIO;
-	if (rc) {
-		snprintf(why, n, "connect: %s", rc == SS_ETIMEOUT ? "timed out" : strerror(err ? err : errno));
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
 
 /* --- what the verification said --- */
 
@@ -318,9 +278,10 @@ int tls_cert_check(const struct tls_cert_params *p, struct tls_cert_report *r)
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 
-	fd = connect_deadline(p->addr, p->addrlen, deadline, r->error, sizeof(r->error));
+	fd = sock_connect(p->addr, deadline);
 	if (fd < 0) {
 		rc = fd;
+		snprintf(r->error, sizeof(r->error), "connect: %s", ss_strerror(rc));
 		goto out;
 	}
 	ssl = SSL_new(ctx);
@@ -336,7 +297,7 @@ int tls_cert_check(const struct tls_cert_params *p, struct tls_cert_report *r)
 			break;
 		int e = SSL_get_error(ssl, ret);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			rc = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+			rc = sock_wait(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
 			if (!rc)
 				continue;
 			snprintf(r->error, sizeof(r->error), "TLS handshake timed out");

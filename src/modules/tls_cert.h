@@ -1,7 +1,7 @@
 #ifndef MODULES_TLS_CERT_H
 #define MODULES_TLS_CERT_H
 #include "base/common.h"
-#include <sys/socket.h>
+#include "base/sock.h"
 
 /*
  * One full TLS handshake with OpenSSL to read and judge the server's certificate chain: dates,
@@ -10,8 +10,7 @@
  */
 
 struct tls_cert_params {
-	const struct sockaddr *addr; /* already resolved and allowed by the SSRF guard */
-	socklen_t addrlen;
+	const struct sock_addr *addr; /* already resolved and allowed by the SSRF guard */
 	const char *hostname;  /* name (or IP literal) the certificate must match; also the SNI */
 	const char *ca_file;   /* PEM trust store; NULL: the system's */
 	long timeout_ms;       /* connect and handshake (default 10000) */
