@@ -203,6 +203,18 @@ static void ext_begin(struct wr *w, unsigned type, size_t *at)
 	*at = len_begin(w, 2);
 }
 
+/* An extension whose body is a 2-byte-length list of 16-bit values. */
+static void put_list_ext(struct wr *w, unsigned type, const uint16_t *list, size_t n)
+{
+	size_t at, inner;
+	ext_begin(w, type, &at);
+	inner = len_begin(w, 2);
+	for (size_t i = 0; i < n; i++)
+		put16(w, list[i]);
+	len_end(w, inner, 2);
+	len_end(w, at, 2);
+}
+
 static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 {
 	/* Named groups: the common ones first, then legacy curves so that old servers find one. */
@@ -225,24 +237,14 @@ static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 		len_end(w, inner, 2);
 		len_end(w, at, 2);
 	}
-	ext_begin(w, 10, &at); /* supported_groups */
-	inner = len_begin(w, 2);
-	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
-		put16(w, groups[i]);
-	len_end(w, inner, 2);
-	len_end(w, at, 2);
+	put_list_ext(w, 10, groups, ARRAY_SIZE(groups)); /* supported_groups */
 
 	ext_begin(w, 11, &at); /* ec_point_formats: uncompressed */
 	put8(w, 1);
 	put8(w, 0);
 	len_end(w, at, 2);
 
-	ext_begin(w, 13, &at); /* signature_algorithms */
-	inner = len_begin(w, 2);
-	for (size_t i = 0; i < ARRAY_SIZE(sigalgs); i++)
-		put16(w, sigalgs[i]);
-	len_end(w, inner, 2);
-	len_end(w, at, 2);
+	put_list_ext(w, 13, sigalgs, ARRAY_SIZE(sigalgs)); /* signature_algorithms */
 
 	if (p->version == TLS_V_13) {
 		uint8_t key[32];
