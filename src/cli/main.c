@@ -12,6 +12,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"scan", cmd_scan, "scan a site in-process and print its findings"},
 	{NULL, NULL, NULL},
 };
 

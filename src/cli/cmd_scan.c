@@ -1,0 +1,421 @@
+#include "base/common.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "cli/commands.h"
+#include "engine/catalogue.h"
+#include "engine/module.h"
+#include "engine/scan.h"
+#include "report/report.h"
+#include "store/store.h"
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+/* `secscan scan URL`: one scan in-process, findings kept in memory, printed at the end. */
+
+#define MAX_RESOLVE 32
+
+struct scan_cli {
+	struct finding *items;
+	size_t n, cap;
+	struct severity_counts counts;
+	bool tty;
+	char module[48];
+	char host[256];
+	struct tech_stack stack;
+	bool have_stack;
+	char base_url[512];
+};
+
+struct scan_args {
+	const char *target;
+	bool json, allow_private;
+	const char *modules, *rules_dir, *ca_file;
+	enum severity fail_on;
+	long budget_s, timeout_ms;
+	const char *resolve[MAX_RESOLVE + 1];
+	size_t nresolve;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: secscan scan URL [options]\n"
+		"\n"
+		"Scans one site in-process (no server, no database) and prints its findings by severity.\n"
+		"URL is a URL, a host name, host:port or an IP address; https is tried first.\n"
+		"\n"
+		"options:\n"
+		"  --json                 print the result as GET /v1/scan/{id} does\n"
+		"  --fail-on SEVERITY     exit 1 when a finding is at or above SEVERITY (default HIGH)\n"
+		"  --allow-private        allow private, loopback and link-local addresses (SSRF guard off)\n"
+		"  --modules LIST         comma-separated modules to run (default: all)\n"
+		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
+		"  --timeout MS           timeout of one request (default 10000)\n"
+		"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable, as curl's)\n"
+		"  --rules DIR            add the check rule files (*.json) of DIR\n"
+		"  --ca-file FILE         trust store for the checks that verify certificates\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error\n");
+	fprintf(out, "\nmodules:\n");
+	for (size_t i = 0; module_registry[i]; i++)
+		fprintf(out, "  %-12s %s\n", module_registry[i]->name, module_registry[i]->summary);
+}
+
+/* "host:port:addr" as curl's --resolve takes it: a name, a port, one or more addresses. */
+static bool resolve_entry_ok(const char *s)
+{
+	const char *c1 = strchr(s, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char port[8];
+	long v;
+	if (!c1 || !c2 || c1 == s || !c2[1] || (size_t)(c2 - c1 - 1) >= sizeof(port))
+		return false;
+	memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
+	port[c2 - c1 - 1] = '\0';
+	return str_to_long(port, 1, 65535, &v) == 0;
+}
+
+static bool modules_ok(const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	bool ok = true;
+	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		name = str_trim(name);
+		if (!module_find(name)) {
+			fprintf(stderr, "secscan scan: unknown module '%s' (see secscan scan --help)\n", name);
+			ok = false;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+/* 0 when the arguments are usable, 1 for --help, 2 (after a message) otherwise. */
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
+	       O_CA_FILE, O_TIMEOUT };
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, O_JSON},
+		{"fail-on", required_argument, NULL, O_FAIL_ON},
+		{"allow-private", no_argument, NULL, O_ALLOW_PRIVATE},
+		{"modules", required_argument, NULL, O_MODULES},
+		{"budget", required_argument, NULL, O_BUDGET},
+		{"resolve", required_argument, NULL, O_RESOLVE},
+		{"rules", required_argument, NULL, O_RULES},
+		{"ca-file", required_argument, NULL, O_CA_FILE},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	memset(a, 0, sizeof(*a));
+	a->fail_on = SEV_HIGH;
+	a->budget_s = 120;
+	a->timeout_ms = 10000;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_JSON:
+			a->json = true;
+			break;
+		case O_FAIL_ON:
+			if (severity_parse(optarg, &a->fail_on)) {
+				fprintf(stderr, "secscan scan: --fail-on takes CRITICAL, HIGH, MEDIUM, LOW or INFO\n");
+				return 2;
+			}
+			break;
+		case O_ALLOW_PRIVATE:
+			a->allow_private = true;
+			break;
+		case O_MODULES:
+			if (!modules_ok(optarg))
+				return 2;
+			a->modules = optarg;
+			break;
+		case O_BUDGET:
+			if (str_to_long(optarg, 1, 86400, &a->budget_s)) {
+				fprintf(stderr, "secscan scan: --budget takes seconds between 1 and 86400\n");
+				return 2;
+			}
+			break;
+		case O_TIMEOUT:
+			if (str_to_long(optarg, 1, 600000, &a->timeout_ms)) {
+				fprintf(stderr, "secscan scan: --timeout takes milliseconds between 1 and 600000\n");
+				return 2;
+			}
+			break;
+		case O_RESOLVE:
+			if (!resolve_entry_ok(optarg) || a->nresolve == MAX_RESOLVE) {
+				fprintf(stderr, "secscan scan: --resolve takes HOST:PORT:ADDR (at most %d)\n",
+					MAX_RESOLVE);
+				return 2;
+			}
+			a->resolve[a->nresolve++] = optarg;
+			break;
+		case O_RULES:
+			a->rules_dir = optarg;
+			break;
+		case O_CA_FILE:
+			a->ca_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "secscan scan: unknown or incomplete option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "secscan scan: give exactly one URL to scan\n");
+		usage(stderr);
+		return 2;
+	}
+	a->target = argv[optind];
+	return 0;
+}
+
+/* --- live view (stderr, only on a terminal) --- */
+
+static void progress_draw(struct scan_cli *s)
+{
+	if (!s->tty)
+		return;
+	fprintf(stderr, "\r\033[K%s  %-10s  %" PRId64 " critical  %" PRId64 " high  %" PRId64 " medium  %" PRId64
+			" low  %" PRId64 " info",
+		s->host, s->module, s->counts.count[SEV_CRITICAL], s->counts.count[SEV_HIGH],
+		s->counts.count[SEV_MEDIUM], s->counts.count[SEV_LOW], s->counts.count[SEV_INFO]);
+	fflush(stderr);
+}
+
+static void progress_clear(struct scan_cli *s)
+{
+	if (s->tty) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+}
+
+static void on_finding(void *ud, const struct finding *f)
+{
+	struct scan_cli *s = ud;
+	s->items = xgrow(s->items, &s->cap, s->n + 1, sizeof(*s->items));
+	finding_copy(&s->items[s->n], f);
+	s->items[s->n].seq = (int64_t)s->n + 1;
+	s->n++;
+	severity_counts_add(&s->counts, f->severity);
+	str_copy(s->module, sizeof(s->module), f->tool);
+	progress_draw(s);
+}
+
+static void on_target(void *ud, const struct scan_target *t)
+{
+	struct scan_cli *s = ud;
+	/* the first target is the one the user named; discovered ones only add findings */
+	if (!s->have_stack) {
+		s->stack = t->stack;
+		s->have_stack = true;
+		str_copy(s->base_url, sizeof(s->base_url), t->base_url);
+	}
+	str_copy(s->module, sizeof(s->module), "modules");
+	progress_draw(s);
+}
+
+static void on_progress(void *ud, const char *module, const char *message)
+{
+	struct scan_cli *s = ud;
+	(void)message;
+	str_copy(s->module, sizeof(s->module), module);
+	progress_draw(s);
+}
+
+/* --- output --- */
+
+static int cmp_findings(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Prints text with every line after the first indented, so evidence stays in its block. */
+static void print_indented(const char *label, const char *text)
+{
+	printf("      %s: ", label);
+	for (const char *p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n' && p[1])
+			printf("        ");
+	}
+	putchar('\n');
+}
+
+static void print_text(struct scan_cli *s, const char *host, int64_t elapsed_ms)
+{
+	printf("secscan scan of %s", host);
+	if (s->base_url[0])
+		printf(" (%s)", s->base_url);
+	printf("\n");
+	if (s->stack.server[0] || s->stack.framework[0] || s->stack.language[0] || s->stack.hosting[0])
+		printf("stack: server %s, framework %s, language %s, hosting %s\n",
+		       s->stack.server[0] ? s->stack.server : "-", s->stack.framework[0] ? s->stack.framework : "-",
+		       s->stack.language[0] ? s->stack.language : "-", s->stack.hosting[0] ? s->stack.hosting : "-");
+	printf("%" PRId64 " findings: %" PRId64 " critical, %" PRId64 " high, %" PRId64 " medium, %" PRId64
+	       " low, %" PRId64 " info (%.1f s)\n",
+	       s->counts.total, s->counts.count[SEV_CRITICAL], s->counts.count[SEV_HIGH],
+	       s->counts.count[SEV_MEDIUM], s->counts.count[SEV_LOW], s->counts.count[SEV_INFO],
+	       (double)elapsed_ms / 1000.0);
+	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
+		if (s->counts.count[sev] == 0)
+			continue;
+		printf("\n%s (%" PRId64 ")\n", severity_name((enum severity)sev), s->counts.count[sev]);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct finding *f = &s->items[i];
+			if ((int)f->severity != sev)
+				continue;
+			printf("  - %s [%s]\n", f->title, f->check);
+			if (f->location && f->location[0])
+				print_indented("location", f->location);
+			if (f->evidence && f->evidence[0])
+				print_indented("evidence", f->evidence);
+		}
+	}
+}
+
+static int print_json(struct scan_cli *s, const char *host, const char *status, time_t started,
+		      time_t finished)
+{
+	struct run run = {0};
+	crypto_random_id(run.id, RUN_ID_LEN, false);
+	run.target = (char *)host;
+	run.status = (char *)status;
+	run.started_at = started;
+	run.finished_at = finished;
+	run.summary = s->counts;
+	json_t *o = report_scan_json(&run, s->items, s->n, NULL);
+	char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (!text)
+		return SS_EIO;
+	puts(text);
+	free(text);
+	return 0;
+}
+
+/* --- Ctrl-C: a signal thread asks the run to stop; findings so far are still printed --- */
+
+struct sig_watch {
+	pthread_t thread;
+	sigset_t set;
+	struct scan_run *run;
+	atomic_bool done;
+};
+
+static void *sig_main(void *arg)
+{
+	struct sig_watch *w = arg;
+	int sig;
+	while (sigwait(&w->set, &sig) == 0 && !atomic_load(&w->done)) {
+		fprintf(stderr, "\nsecscan: interrupted, stopping the scan\n");
+		scan_run_abort(w->run);
+	}
+	return NULL;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a;
+	struct scan_cli s = {0};
+	struct scan_options o;
+	struct sig_watch w = {0};
+	struct scan_sink sink = {.on_finding = on_finding, .on_target = on_target, .on_progress = on_progress,
+				 .ud = &s};
+	char *host = NULL, *err = NULL;
+	int rc = parse_args(argc, argv, &a), exit_code = 2;
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (a.rules_dir && catalogue_load(a.rules_dir)) {
+		fprintf(stderr, "secscan scan: bad rules: %s\n", catalogue_last_error());
+		return 2;
+	}
+	if (scan_normalize_target(a.target, &host, NULL, &err)) {
+		fprintf(stderr, "secscan scan: %s\n", err);
+		free(err);
+		return 2;
+	}
+	scan_options_init(&o);
+	o.http.allow_private = a.allow_private;
+	o.http.ca_file = a.ca_file;
+	o.http.timeout_ms = a.timeout_ms;
+	o.http.connect_timeout_ms = MIN(o.http.connect_timeout_ms, a.timeout_ms);
+	o.http.resolve = a.nresolve ? a.resolve : NULL;
+	o.budget_ms = a.budget_s * 1000;
+	o.modules = a.modules;
+	/* one target: what the user named (discovered hosts of the same app may join it) */
+	s.tty = isatty(STDERR_FILENO) == 1;
+	str_copy(s.host, sizeof(s.host), host);
+	str_copy(s.module, sizeof(s.module), "recon");
+
+	sigemptyset(&w.set);
+	sigaddset(&w.set, SIGINT);
+	sigaddset(&w.set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &w.set, NULL); /* before any thread: they all inherit it */
+	struct scan_run *run = scan_run_new(&o, &sink);
+	w.run = run;
+	atomic_init(&w.done, false);
+	pthread_create(&w.thread, NULL, sig_main, &w);
+
+	time_t started = time(NULL);
+	int64_t t0 = clock_mono_ms();
+	rc = scan_run_add_target(run, a.target);
+	if (rc == 0) {
+		progress_draw(&s);
+		rc = scan_run_execute(run);
+	}
+	progress_clear(&s);
+	atomic_store(&w.done, true);
+	pthread_kill(w.thread, SIGINT);
+	pthread_join(w.thread, NULL);
+
+	if (rc == SS_EIO || rc == SS_EINVAL || rc == SS_EDENIED || rc == SS_ETOOBIG ||
+	    (rc == SS_ETIMEOUT && !s.have_stack)) {
+		const char *why = scan_run_error(run);
+		fprintf(stderr, "secscan scan: %s\n", why ? why : ss_strerror(rc));
+		goto out;
+	}
+	if (rc == SS_ETIMEOUT)
+		fprintf(stderr, "secscan scan: the time budget (%ld s) ran out; results may be incomplete\n",
+			a.budget_s);
+	if (s.n)
+		qsort(s.items, s.n, sizeof(*s.items), cmp_findings);
+	if (a.json) {
+		const char *status = rc == SS_EABORTED ? RUN_ABORTED : RUN_COMPLETED;
+		if (print_json(&s, host, status, started, time(NULL)))
+			goto out;
+	} else {
+		print_text(&s, host, clock_mono_ms() - t0);
+	}
+	if (rc == SS_EABORTED)
+		goto out;
+	exit_code = 0;
+	for (int sev = a.fail_on; sev < SEV_COUNT; sev++)
+		if (s.counts.count[sev] > 0)
+			exit_code = 1;
+out:
+	scan_run_free(run);
+	finding_array_free(s.items, s.n);
+	free(host);
+	return exit_code;
+}

@@ -1,0 +1,113 @@
+"""`secscan scan`: one scan in-process against local fixture sites, exit codes, SSRF guard, --resolve."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from sstest import FixtureServer, free_port, main, run_cli  # noqa: E402
+
+SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+seen_hosts = []
+
+
+def leaky_site(h):
+    """A site with missing headers, a version banner and an exposed .env."""
+    seen_hosts.append(h.headers.get("Host"))
+    if h.path == "/":
+        return 200, [("Server", "nginx/1.18.0"), ("X-Powered-By", "Express"),
+                     ("Content-Type", "text/html"), ("Set-Cookie", "sid=abc; Path=/")], \
+            "<html><head><title>app</title></head><body>hello</body></html>"
+    if h.path == "/.env":
+        return 200, [("Content-Type", "text/plain")], "DB_PASSWORD=hunter2\nAWS_SECRET_ACCESS_KEY=abc\n"
+    return 404, [("Content-Type", "text/plain")], "not found"
+
+
+def test_scans_a_local_site():
+    with FixtureServer(leaky_site) as site:
+        p = run_cli("scan", site.url, "--allow-private", "--fail-on", "critical", "--budget", "60")
+        assert p.returncode in (0, 1), p.stderr
+        host = site.url.split("://")[1]
+        assert f"secscan scan of {host} ({site.url})" in p.stdout, p.stdout
+        assert "server nginx" in p.stdout and "framework express" in p.stdout, p.stdout
+        assert "findings:" in p.stdout
+        # nothing but the live view goes to stderr, and no live view when it is not a terminal
+        assert "\r" not in p.stderr and "\033" not in p.stderr, repr(p.stderr)
+
+
+def test_json_output_has_the_api_shape():
+    with FixtureServer(leaky_site) as site:
+        p = run_cli("scan", site.url, "--allow-private", "--json", "--fail-on", "critical")
+        assert p.returncode in (0, 1), p.stderr
+        doc = json.loads(p.stdout)
+        for key in ("run_id", "status", "started_at", "finished_at", "summary", "findings", "fix_url"):
+            assert key in doc, key
+        assert doc["status"] == "completed"
+        assert doc["summary"]["total"] == len(doc["findings"])
+        for f in doc["findings"]:
+            assert set(f) >= {"target", "severity", "category", "title", "description", "evidence", "tool"}
+            assert f["severity"] in SEVERITIES
+            assert len(f["evidence"].encode()) <= 500
+
+
+def test_fail_on_sets_the_exit_code():
+    with FixtureServer(leaky_site) as site:
+        p = run_cli("scan", site.url, "--allow-private", "--json", "--fail-on", "critical")
+        found = {f["severity"] for f in json.loads(p.stdout)["findings"]}
+        for level in SEVERITIES:
+            p = run_cli("scan", site.url, "--allow-private", "--fail-on", level.lower())
+            want = 1 if any(SEVERITIES.index(s) >= SEVERITIES.index(level) for s in found) else 0
+            assert p.returncode == want, (level, found, p.returncode, p.stderr)
+        p = run_cli("scan", site.url, "--allow-private", "--fail-on", "urgent")
+        assert p.returncode == 2 and "--fail-on" in p.stderr
+
+
+def test_ssrf_guard_refuses_loopback_by_default():
+    with FixtureServer(leaky_site) as site:
+        before = len(seen_hosts)
+        p = run_cli("scan", site.url)
+        assert p.returncode == 2, p.stdout
+        assert "SSRF guard" in p.stderr and "--allow-private" in p.stderr, p.stderr
+        # a name that resolves to loopback is refused at connect time, never reaching the site
+        port = site.url.rsplit(":", 1)[1]
+        p = run_cli("scan", f"http://localhost:{port}/")
+        assert p.returncode == 2 and "SSRF guard" in p.stderr, p.stderr
+        assert len(seen_hosts) == before
+
+
+def test_resolve_pins_a_name_to_an_address():
+    with FixtureServer(leaky_site) as site:
+        port = site.url.rsplit(":", 1)[1]
+        p = run_cli("scan", f"http://app.example:{port}/", "--allow-private",
+                    "--resolve", f"app.example:{port}:127.0.0.1", "--fail-on", "critical")
+        assert p.returncode in (0, 1), p.stderr
+        assert f"secscan scan of app.example:{port}" in p.stdout, p.stdout
+        assert f"app.example:{port}" in seen_hosts
+        # the guard still judges the pinned address
+        p = run_cli("scan", f"http://app.example:{port}/", "--resolve", f"app.example:{port}:127.0.0.1")
+        assert p.returncode == 2 and "SSRF guard" in p.stderr, p.stderr
+
+
+def test_errors_exit_2_with_a_message():
+    port = free_port()  # nothing listens there
+    p = run_cli("scan", f"http://127.0.0.1:{port}/", "--allow-private")
+    assert p.returncode == 2 and f"127.0.0.1:{port}" in p.stderr, p.stderr
+    for args, msg in [(["ftp://example.com"], "unsupported scheme"),
+                      (["user@example.com"], "user-info"),
+                      (["exa mple.com"], "spaces"),
+                      ([], "exactly one URL"),
+                      (["a.example", "b.example"], "exactly one URL"),
+                      (["--modules", "no-such-module", "a.example"], "unknown module"),
+                      (["--resolve", "nonsense", "a.example"], "--resolve"),
+                      (["--budget", "0", "a.example"], "--budget"),
+                      (["--bogus", "a.example"], "--bogus")]:
+        p = run_cli("scan", *args)
+        assert p.returncode == 2, (args, p.returncode)
+        assert msg in p.stderr, (args, p.stderr)
+    p = run_cli("scan", "--help")
+    assert p.returncode == 0 and "--fail-on" in p.stdout and "--resolve" in p.stdout
+
+
+if __name__ == "__main__":
+    main([test_scans_a_local_site, test_json_output_has_the_api_shape, test_fail_on_sets_the_exit_code,
+          test_ssrf_guard_refuses_loopback_by_default, test_resolve_pins_a_name_to_an_address,
+          test_errors_exit_2_with_a_message])
