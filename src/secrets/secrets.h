@@ -1,0 +1,100 @@
+#ifndef SECRETS_SECRETS_H
+#define SECRETS_SECRETS_H
+#include "base/common.h"
+#include "engine/finding.h"
+
+/*
+ * The secrets engine: finds leaked keys in any stream of bytes (web assets, files, later git
+ * blobs and app packages). Rules are data (rules/secrets/ (JSON files), format in docs/secret-rules.md).
+ * Matching has two stages: one Vectorscan streaming database holding every rule finds candidates
+ * (a key split across two chunks is still found), then each rule's PCRE2-JIT pattern runs on a
+ * bounded window around the candidate to get the exact span. A precision layer (documentation
+ * examples, placeholders, entropy, checksums, JWT payloads, PEM bodies, allowlists, inline
+ * suppression in first-party files) runs before anything is reported, and values are reported
+ * redacted only.
+ */
+
+/* Validators a rule can ask for (bit flags). */
+enum secret_validator {
+	SV_CRC32_GITHUB = 1 << 0, /* base62 CRC32 of the random part in the last 6 characters */
+	SV_NPM_CHECKSUM = 1 << 1, /* npm_ tokens: same scheme as GitHub's */
+	SV_JWT = 1 << 2,          /* header and payload decode to JSON objects, header has "alg" */
+	SV_JWT_ROLE = 1 << 3,     /* Supabase role (service_role/anon) and expiry decide severity */
+	SV_PEM_BODY = 1 << 4,     /* the key body is real base64 of a key structure */
+	SV_STOPWORDS = 1 << 5,     /* generic rules: no common code word inside the value */
+	SV_AWS_PAIR = 1 << 6,     /* escalates when the pair pattern matches near the key */
+};
+
+/* One rule, as loaded; read-only after loading. */
+struct secret_rule {
+	char *id;        /* "anthropic-api-key" */
+	char *provider;  /* "Anthropic" */
+	char *name;      /* "Anthropic API key" (a finding's {detail}) */
+	char *fix;       /* how and where to rotate, with the provider's revoke page */
+	enum severity severity;
+	double entropy;  /* minimal Shannon entropy of the secret, bits per character */
+	unsigned validators; /* enum secret_validator bits */
+};
+
+struct secret_rules;
+
+/* Compiles the embedded rules/secrets/ (JSON files) plus extra_dir's JSON files (may be NULL). 0 or SS_EINVAL (logged). */
+int secret_rules_load(const char *extra_dir, struct secret_rules **out);
+/* Compiles rules from JSON texts (each a rule file); for tests and --rules. 0 or SS_EINVAL with *err set (caller frees). */
+int secret_rules_compile(const char *const *texts, size_t n, struct secret_rules **out, char **err);
+/* The process-wide rules compiled from the embedded files, built on first use (thread-safe); NULL if they do not compile. */
+const struct secret_rules *secret_rules_default(void);
+size_t secret_rules_count(const struct secret_rules *r);
+const struct secret_rule *secret_rules_at(const struct secret_rules *r, size_t i);
+/* The rule with that id, or NULL. */
+const struct secret_rule *secret_rules_find(const struct secret_rules *r, const char *id);
+void secret_rules_free(struct secret_rules *r);
+
+/* One reported secret. Pointers are valid during the callback only. */
+struct secret_hit {
+	const struct secret_rule *rule;
+	enum severity severity;  /* the rule's, adjusted by validators (JWT role, pairs) */
+	const char *name;        /* the rule's name, or a more precise one ("Supabase service_role key") */
+	const char *value;       /* the secret itself: never print it; use redacted */
+	size_t value_len;
+	uint64_t offset;         /* byte offset of the secret in the stream (of the encoded text if decoded) */
+	uint64_t line, column;   /* 1-based */
+	const char *decoded;     /* NULL, or "base64", "percent", "js-escape" when found in decoded text */
+	char redacted[48];       /* "sk-ant-api03-…(108 chars)" */
+	char value_hash[65];     /* sha256 hex of the value: for fingerprints, never the value */
+};
+
+typedef void (*secret_hit_fn)(void *ud, const struct secret_hit *hit);
+
+/* Per-thread matching state (Vectorscan scratch, PCRE2 match data); one stream at a time. */
+struct secret_scanner;
+
+struct secret_scanner *secret_scanner_new(const struct secret_rules *rules);
+void secret_scanner_free(struct secret_scanner *s);
+
+/*
+ * Starts a stream. first_party: inline suppression comments ("secscan:ignore") are honoured
+ * (never pass true for vendored or minified files; lines longer than 1000 bytes ignore them anyway).
+ */
+int secret_scanner_begin(struct secret_scanner *s, bool first_party, secret_hit_fn fn, void *ud);
+/* Feeds the next chunk of the stream; hits are reported from here or from _end. Memory stays bounded by the chunk size. */
+int secret_scanner_feed(struct secret_scanner *s, const void *data, size_t len);
+/* Ends the stream, reporting what was pending. */
+int secret_scanner_end(struct secret_scanner *s);
+/* begin + feed + end on one buffer. */
+int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, bool first_party,
+		       secret_hit_fn fn, void *ud);
+
+/* --- helpers, exposed for tests and other scanners --- */
+
+/* "first characters…(N chars)" of a secret into out (never the whole value). */
+void secret_redact(const char *value, size_t len, char *out, size_t outsz);
+/* Shannon entropy in bits per byte. */
+double secret_entropy(const char *s, size_t len);
+/* true if the GitHub/npm-style token (prefix_ + 30 base62 + 6 base62 CRC32) has a valid checksum. */
+bool secret_crc32_token_valid(const char *tok, size_t len);
+/* true if the value looks like a placeholder (xxxx, <your-key>, ${VAR}, {{ }}, process.env.X, "example")
+ * or is made of a long run or sequence of characters. */
+bool secret_is_placeholder(const char *s, size_t len);
+
+#endif
