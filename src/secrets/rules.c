@@ -191,11 +191,12 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 	if (!width)
 		goto out;
 	if (r.nkeywords) {
-		/* the match may start a little before its keyword and runs at most window bytes after */
+		/* the match may start a little (or 'before' bytes) before its keyword and runs at most window bytes after */
 		size_t kw = 0;
 		for (size_t k = 0; k < r.nkeywords; k++)
 			kw = MAX(kw, strlen(r.keywords[k]));
-		r.lookback = (uint32_t)kw + 64;
+		json_t *before = json_object_get(o, "before");
+		r.lookback = (uint32_t)kw + (before ? (uint32_t)json_integer_value(before) : 64);
 		json_t *w = json_object_get(o, "window");
 		r.lookahead = w ? (uint32_t)json_integer_value(w) : width;
 	} else {
