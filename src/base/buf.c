@@ -77,3 +77,19 @@ const char *buf_str(const struct buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return SS_EIO;
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = buf_append(b, chunk, n);
+	if (rc == 0 && ferror(f))
+		rc = SS_EIO;
+	fclose(f);
+	return rc;
+}

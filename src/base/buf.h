@@ -24,6 +24,8 @@ int buf_appendc(struct buf *b, char c);
 int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the contents (never NULL; caller frees) and leaves the buffer empty. */
 char *buf_detach(struct buf *b, size_t *len);
+/* Appends the whole file at path: 0, SS_EIO if it cannot be read, SS_ETOOBIG past b->max. */
+int buf_read_file(struct buf *b, const char *path);
 /* The contents as a C string ("" when empty). */
 const char *buf_str(const struct buf *b);
 

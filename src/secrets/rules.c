@@ -5,7 +5,6 @@
 #include "secrets/rules_int.h"
 #include <dirent.h>
 #include <pthread.h>
-#include <sys/stat.h>
 
 /* Loading rule files (rules/secrets/ (JSON files)) and compiling them into one Vectorscan database. */
 
@@ -344,18 +343,9 @@ fail:
 /* Reads a rule file of an extra directory, bounded. */
 static char *read_rule_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
 	struct buf b;
 	buf_init(&b, RULE_FILE_MAX);
-	char tmp[8192];
-	size_t k;
-	int rc = 0;
-	while (rc == 0 && (k = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		rc = buf_append(&b, tmp, k);
-	fclose(f);
-	if (rc < 0) {
+	if (buf_read_file(&b, path) < 0) {
 		buf_release(&b);
 		return NULL;
 	}
