@@ -271,9 +271,9 @@ static void print_text(struct scan_cli *s, const char *host, int64_t elapsed_ms)
 		printf("stack: server %s, framework %s, language %s, hosting %s\n",
 		       s->stack.server[0] ? s->stack.server : "-", s->stack.framework[0] ? s->stack.framework : "-",
 		       s->stack.language[0] ? s->stack.language : "-", s->stack.hosting[0] ? s->stack.hosting : "-");
-	printf("%" PRId64 " findings: %" PRId64 " critical, %" PRId64 " high, %" PRId64 " medium, %" PRId64
+	printf("%" PRId64 " finding%s: %" PRId64 " critical, %" PRId64 " high, %" PRId64 " medium, %" PRId64
 	       " low, %" PRId64 " info (%.1f s)\n",
-	       s->counts.total, s->counts.count[SEV_CRITICAL], s->counts.count[SEV_HIGH],
+	       s->counts.total, s->counts.total == 1 ? "" : "s", s->counts.count[SEV_CRITICAL], s->counts.count[SEV_HIGH],
 	       s->counts.count[SEV_MEDIUM], s->counts.count[SEV_LOW], s->counts.count[SEV_INFO],
 	       (double)elapsed_ms / 1000.0);
 	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
