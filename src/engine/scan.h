@@ -32,6 +32,8 @@ struct scan_options {
 	int max_targets;       /* targets per run, discovered ones included (default 10) */
 	int expiry_warn_days;  /* certificate expiry warning window (default 30) */
 	const char *resolver;  /* DNS server "ADDR[:PORT]" for the dns module; NULL = system */
+	const char *ports;     /* TCP ports for the network module ("1-1000", "22,80,8000-8100");
+	                        * NULL = the list of rules/ports/default.json */
 };
 /* Fills the defaults. */
 void scan_options_init(struct scan_options *o);
