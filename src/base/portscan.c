@@ -149,7 +149,8 @@ int portscan_run(const struct sock_addr *addr, const uint16_t *ports, size_t npo
 	free(slots);
 	free(pfds);
 	free(map);
-	qsort(r->open, r->nopen, sizeof(*r->open), cmp_port);
+	if (r->nopen)
+		qsort(r->open, r->nopen, sizeof(*r->open), cmp_port);
 	return rc;
 }
 

@@ -2,11 +2,13 @@
 #include "engine/module.h"
 
 /* One line per module; each is defined in its own file of src/modules/. */
+extern const struct module network_module;
 
 extern const struct module tls_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
+	&network_module,
 	NULL,
 };
 
