@@ -1,0 +1,28 @@
+#ifndef MODULES_MODUTIL_H
+#define MODULES_MODUTIL_H
+#include "base/common.h"
+#include "base/http.h"
+#include "engine/scan.h"
+
+/* Small helpers the web modules share. */
+
+/* The embedded rule file at path under rules/ (e.g. "probes/exposure.json"), or NULL. */
+const char *modutil_rule(const char *path, size_t *len);
+/* "/secscan-<16 random chars><suffix>" into out: a path no site has. */
+void modutil_random_path(char *out, size_t n, const char *suffix);
+/* The response's Content-Type, lower case, without parameters, into out ("" if none). */
+void modutil_content_type(const struct http_response *r, char *out, size_t n);
+/* True if the response looks like an HTML page (by Content-Type, else by its first bytes). */
+bool modutil_is_html(const struct http_response *r);
+
+/* Emits the check with the catalogue's severity; location NULL = the target, detail/evidence may be NULL. */
+void modutil_emit(struct scan_target *t, const char *module, const char *check, const char *location,
+		  const char *detail, const char *evidence);
+/*
+ * The content of the first <meta ATTR="VALUE" content="..."> tag of an HTML body (ATTR and VALUE
+ * compared case-insensitively, e.g. http-equiv / Content-Security-Policy), entity-free, into out.
+ * Looks only at the first 64 KiB. False if there is none.
+ */
+bool modutil_html_meta(const char *body, size_t len, const char *attr, const char *value, struct buf *out);
+
+#endif
