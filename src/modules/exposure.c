@@ -2,7 +2,6 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/str.h"
-#include "base/url.h"
 #include "engine/module.h"
 #include "modules/matcher.h"
 #include "modules/modutil.h"
@@ -43,32 +42,6 @@ static void exposure_report(struct scan_target *t, const struct probe *p, const 
 	free(detail);
 	free(url);
 	buf_release(&ev);
-}
-
-/* Source maps the crawl found next to the site's scripts. */
-static void exposure_crawled_maps(struct scan_target *t, const struct probe_list *l)
-{
-	const struct probe *map = NULL;
-	for (size_t i = 0; i < l->n && !map; i++)
-		if (!strcmp(l->items[i].check, "exposure.source-map"))
-			map = &l->items[i];
-	const struct scan_assets *assets = map ? scan_crawl(t) : NULL;
-	for (size_t i = 0; assets && i < assets->n; i++) {
-		const struct scan_asset *a = &assets->items[i];
-		if (strcmp(a->kind, "sourcemap") || !matcher_test(&map->match, map->match.status, a->body.data, a->body.len))
-			continue;
-		struct url u;
-		if (url_parse(a->url, &u))
-			continue;
-		struct buf ev;
-		buf_init(&ev, 4096);
-		probe_report(map, map->match.status, a->content_type, a->body.data, a->body.len, &ev);
-		char *detail = xasprintf("Source map %s", u.path);
-		modutil_emit(t, "exposure", map->check, a->url, detail, buf_str(&ev));
-		free(detail);
-		buf_release(&ev);
-		url_release(&u);
-	}
 }
 
 static void exposure_run(struct scan_target *t)
@@ -125,7 +98,6 @@ static void exposure_run(struct scan_target *t)
 		hits++;
 	}
 	scan_progress(t, "exposure", "%zu probes, %zu exposed", l.n, hits);
-	exposure_crawled_maps(t, &l);
 out:
 	http_batch_free(b);
 	for (size_t i = 0; i < l.n; i++)

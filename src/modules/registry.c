@@ -2,13 +2,13 @@
 #include "engine/module.h"
 
 /* One line per module; each is defined in its own file of src/modules/. */
+
+extern const struct module tls_module;
 extern const struct module network_module;
 extern const struct module headers_module;
 extern const struct module cookies_module;
 extern const struct module exposure_module;
 extern const struct module disclosure_module;
-
-extern const struct module tls_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,

@@ -5,6 +5,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/str.h"
+#include "engine/catalogue.h"
 #include "engine/finding.h"
 #include "engine/rules_embedded.h"
 #include "modules/cookie.h"
@@ -627,6 +628,14 @@ static void catalogue_entries_are_complete(void **state)
 		}
 		probe_list_release(&l);
 	}
+	/* And the engine's loader accepts them all. */
+	assert_int_equal(catalogue_load(NULL), 0);
+	const char *key;
+	json_t *v;
+	json_object_foreach(ids, key, v)
+		if (!catalogue_get(key))
+			fail_msg("the catalogue has no %s", key);
+	catalogue_free();
 	json_decref(ids);
 }
 
