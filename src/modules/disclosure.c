@@ -76,13 +76,7 @@ static void disclosure_signatures(struct scan_target *t, const struct probe_list
 		if (seen[i] || !matcher_test(&p->match, r->status, r->body.data, len))
 			continue;
 		seen[i] = true;
-		char ct[128];
-		modutil_content_type(r, ct, sizeof(ct));
-		struct buf ev;
-		buf_init(&ev, 4096);
-		const char *check = probe_report(p, r->status, ct, r->body.data, len, &ev);
-		modutil_emit(t, "disclosure", check, url, p->detail, buf_str(&ev));
-		buf_release(&ev);
+		modutil_emit_probe(t, "disclosure", p, r, len, url, p->detail);
 	}
 }
 

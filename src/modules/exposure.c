@@ -28,22 +28,6 @@ static char *exposure_fill(const char *tmpl, const char *hostname)
 	return xasprintf("%.*s%s%s", (int)(at - tmpl), tmpl, hostname, at + 6);
 }
 
-static void exposure_report(struct scan_target *t, const struct probe *p, const char *path,
-			    const struct http_response *r)
-{
-	char ct[128];
-	modutil_content_type(r, ct, sizeof(ct));
-	struct buf ev;
-	buf_init(&ev, 4096);
-	const char *check = probe_report(p, r->status, ct, r->body.data, r->body.len, &ev);
-	char *url = xasprintf("%s%s", t->base_url, path);
-	char *detail = exposure_fill(p->detail, t->hostname);
-	modutil_emit(t, "exposure", check, url, detail, buf_str(&ev));
-	free(detail);
-	free(url);
-	buf_release(&ev);
-}
-
 static void exposure_run(struct scan_target *t)
 {
 	size_t len;
@@ -94,7 +78,11 @@ static void exposure_run(struct scan_target *t)
 			continue;
 		if (soft404_matches(&soft, paths[i], r->status, r->body.data, r->body.len))
 			continue;
-		exposure_report(t, p, paths[i], r);
+		char *url = xasprintf("%s%s", t->base_url, paths[i]);
+		char *detail = exposure_fill(p->detail, t->hostname);
+		modutil_emit_probe(t, "exposure", p, r, r->body.len, url, detail);
+		free(detail);
+		free(url);
 		hits++;
 	}
 	scan_progress(t, "exposure", "%zu probes, %zu exposed", l.n, hits);

@@ -56,6 +56,18 @@ static bool modutil_is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+void modutil_emit_probe(struct scan_target *t, const char *module, const struct probe *p,
+			const struct http_response *r, size_t len, const char *url, const char *detail)
+{
+	char ct[128];
+	modutil_content_type(r, ct, sizeof(ct));
+	struct buf ev;
+	buf_init(&ev, 4096);
+	const char *check = probe_report(p, r->status, ct, r->body.data, len, &ev);
+	modutil_emit(t, module, check, url, detail, buf_str(&ev));
+	buf_release(&ev);
+}
+
 /* The value of attribute name inside the tag [s, e), into out; false if absent. */
 static bool modutil_tag_attr(const char *s, const char *e, const char *name, struct buf *out)
 {

@@ -3,6 +3,7 @@
 #include "base/common.h"
 #include "base/http.h"
 #include "engine/scan.h"
+#include "modules/matcher.h"
 
 /* Small helpers the web modules share. */
 
@@ -18,6 +19,9 @@ bool modutil_is_html(const struct http_response *r);
 /* Emits the check with the catalogue's severity; location NULL = the target, detail/evidence may be NULL. */
 void modutil_emit(struct scan_target *t, const char *module, const char *check, const char *location,
 		  const char *detail, const char *evidence);
+/* Emits what probe p found in answer r (its first len body bytes) at url, with evidence. */
+void modutil_emit_probe(struct scan_target *t, const char *module, const struct probe *p,
+			const struct http_response *r, size_t len, const char *url, const char *detail);
 /*
  * The content of the first <meta ATTR="VALUE" content="..."> tag of an HTML body (ATTR and VALUE
  * compared case-insensitively, e.g. http-equiv / Content-Security-Policy), entity-free, into out.
