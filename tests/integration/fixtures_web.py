@@ -6,7 +6,11 @@ secure_site:     every header right, a __Host- session cookie, nothing exposed (
 catch_all_site:  200 and the same page for every path (an SPA fallback); echo_path=True makes
                  the page repeat the requested path, as many soft-404 pages do.
 
-Each returns a sstest.FixtureServer (a context manager) on 127.0.0.1.
+weak_site:       HTTPS with every header present but weak (CSP with 'unsafe-inline', short
+                 HSTS...) and cookies that break the SameSite and prefix rules.
+
+Each returns a sstest.FixtureServer (a context manager) on 127.0.0.1; its .paths lists the paths
+requested, in order.
 """
 import http.server
 import os
@@ -30,9 +34,16 @@ class _BannerHandler(sstest._Handler):
 
 
 def _server(app, banner=None, ssl_context=None):
-    srv = sstest.FixtureServer(app, ssl_context=ssl_context)
+    paths = []
+
+    def recording(h):
+        paths.append(h.path)
+        return app(h)
+
+    srv = sstest.FixtureServer(recording, ssl_context=ssl_context)
     srv.httpd.RequestHandlerClass = _BannerHandler
     srv.httpd.banner = banner
+    srv.paths = paths
     return srv
 
 
@@ -110,15 +121,15 @@ def make_tls_context(directory):
     """A self-signed certificate for 127.0.0.1 made with the openssl CLI; returns a server SSLContext."""
     key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     return ctx
 
 
-def secure_site(tls_dir=None):
-    ctx = make_tls_context(tls_dir or tempfile.mkdtemp(prefix="secscan-webmods-"))
+def secure_site(ctx=None):
+    ctx = ctx or make_tls_context(tempfile.mkdtemp(prefix="secscan-webmods-"))
 
     def app(h):
         path = h.path.split("?")[0]
@@ -145,3 +156,32 @@ def catch_all_site(echo_path=False):
         return 200, [("Content-Type", "text/html; charset=utf-8")], body
 
     return _server(app)
+
+
+WEAK_HEADERS = [
+    ("Strict-Transport-Security", "max-age=86400"),
+    ("Content-Security-Policy", "default-src 'self' 'unsafe-inline' 'unsafe-eval' https:"),
+    ("Content-Security-Policy-Report-Only", "default-src 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "ALLOW-FROM https://partner.example"),
+    ("Referrer-Policy", "no-referrer, unsafe-url"),
+    ("Permissions-Policy", "camera=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-site"),
+]
+
+
+def weak_site(ctx=None):
+    ctx = ctx or make_tls_context(tempfile.mkdtemp(prefix="secscan-webmods-"))
+
+    def app(h):
+        if h.path.split("?")[0] == "/":
+            return 200, WEAK_HEADERS + [
+                ("Content-Type", "text/html"),
+                ("Set-Cookie", "PHPSESSID=a1b2c3d4e5; Path=/; HttpOnly; SameSite=None"),
+                ("Set-Cookie", "__Host-token=z9y8x7; Secure; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Lax"),
+                ("Set-Cookie", "prefs=compact; Path=/"),
+            ], "<!DOCTYPE html><html><head><title>Weak</title></head><body>hi</body></html>"
+        return 404, [("Content-Type", "text/plain")], "Not Found"
+
+    return _server(app, ssl_context=ctx)

@@ -1,0 +1,148 @@
+"""The web modules (headers, cookies, exposure, disclosure) against fixture sites, through
+`secscan scan URL --json --allow-private`: the findings a user relies on, their severities and
+evidence, and no false positives on a well-configured site or a catch-all site."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixtures_web as fw  # noqa: E402
+import sstest  # noqa: E402
+
+MODULES = "headers,cookies,exposure,disclosure"
+TLS = fw.make_tls_context(tempfile.mkdtemp(prefix="secscan-webmods-"))
+
+
+def scan(url, expect_rc=None):
+    p = sstest.run_cli("scan", url, "--json", "--allow-private", "--modules", MODULES, "--timeout", "5000",
+                       timeout=120)
+    if expect_rc is not None and p.returncode != expect_rc:
+        raise AssertionError(f"secscan exited {p.returncode}, wanted {expect_rc}: {p.stderr}")
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "completed", doc["status"]
+    for f in doc["findings"]:
+        assert f["tool"] in MODULES.split(","), f
+    return doc, p.stdout
+
+
+def by_check(doc, check):
+    return [f for f in doc["findings"] if f["check"] == check]
+
+
+def one(doc, check, severity):
+    found = by_check(doc, check)
+    assert len(found) == 1, f"{check}: {len(found)} findings: {found}"
+    assert found[0]["severity"] == severity, found[0]
+    return found[0]
+
+
+def test_leaky_site():
+    with fw.leaky_site() as site:
+        doc, raw = scan(site.url, expect_rc=1)
+
+    env = one(doc, "exposure.env-credentials", "CRITICAL")
+    assert env["category"] == "secrets"
+    assert "/.env" in env["title"], env["title"]
+    assert "DB_PASSWORD=<redacted, 19 chars>" in env["evidence"], env["evidence"]
+    assert "STRIPE_API_KEY=<redacted" in env["evidence"], env["evidence"]
+
+    git = by_check(doc, "exposure.vcs")
+    assert sorted(f["title"] for f in git) == ["Git repository /.git/HEAD exposed",
+                                                "Git repository /.git/config exposed"], git
+    assert all(f["severity"] == "HIGH" for f in git)
+    assert any("ref: refs/heads/main" in f["evidence"] for f in git)
+
+    dump = one(doc, "exposure.sql-dump", "CRITICAL")
+    assert "/db.sql" in dump["title"] and "MySQL dump" in dump["evidence"], dump
+    # Nothing else was "exposed": every other probe got the site's 404.
+    exposure = {f["check"] for f in doc["findings"] if f["tool"] == "exposure"}
+    assert exposure == {"exposure.env-credentials", "exposure.vcs", "exposure.sql-dump"}, exposure
+
+    banners = sorted(f["evidence"] for f in by_check(doc, "disclosure.version-banner"))
+    assert banners == ["Server: nginx/1.18.0", "X-Powered-By: Express 4.17.1"], banners
+    assert all(f["severity"] == "LOW" for f in by_check(doc, "disclosure.version-banner"))
+    trace = one(doc, "disclosure.stack-trace", "MEDIUM")
+    assert "node_modules/express/lib/router/layer.js:95:5" in trace["evidence"], trace
+
+    httponly = one(doc, "cookies.httponly-missing", "MEDIUM")
+    assert "sessionid" in httponly["title"]
+    assert httponly["evidence"] == "Set-Cookie: sessionid=<hidden>; Path=/", httponly["evidence"]
+    one(doc, "cookies.samesite-missing", "LOW")
+    # theme is no session cookie, and Secure cannot be asked of a plain-HTTP site.
+    assert not [f for f in doc["findings"] if f["tool"] == "cookies" and "theme" in f["title"]]
+    assert not by_check(doc, "cookies.secure-missing")
+
+    one(doc, "headers.csp-missing", "MEDIUM")
+    one(doc, "headers.frame-protection-missing", "MEDIUM")
+    one(doc, "headers.xcto-missing", "LOW")
+    one(doc, "headers.referrer-policy-missing", "LOW")
+    one(doc, "headers.https-redirect-missing", "MEDIUM")
+    one(doc, "headers.coop-missing", "LOW")
+    one(doc, "headers.permissions-policy-missing", "INFO")
+    # HSTS is only asked of HTTPS answers.
+    assert not [f for f in doc["findings"] if f["check"].startswith("headers.hsts")]
+
+    # No secret value and no cookie value ever leaves in the output.
+    for secret in ("Sup3rS3cretPassw0rd", "sk_live_51Hfixture", "7f3a9c2e1b4d8f6a0c5e3b1d", "alice@example.com",
+                   "db.internal"):
+        assert secret not in raw, secret
+
+
+def test_secure_site_has_nothing_above_info():
+    with fw.secure_site(TLS) as site:
+        doc, _ = scan(site.url, expect_rc=0)
+        paths = list(site.paths)
+    above = [f for f in doc["findings"] if f["severity"] != "INFO"]
+    assert not above, above
+    # The scan did look: the probes reached the site over TLS.
+    for p in ("/", "/.env", "/.git/HEAD", "/db.sql", "/server-status"):
+        assert p in paths, p
+
+
+def test_catch_all_site_has_no_exposure():
+    for echo in (False, True):
+        with fw.catch_all_site(echo_path=echo) as site:
+            doc, _ = scan(site.url)
+            paths = list(site.paths)
+        assert len(paths) > 100, len(paths)
+        bad = [f for f in doc["findings"] if f["tool"] in ("exposure", "disclosure")]
+        assert not bad, (echo, bad)
+
+
+def test_weak_headers_and_cookies():
+    with fw.weak_site(TLS) as site:
+        doc, _ = scan(site.url, expect_rc=0)
+    one(doc, "headers.hsts-short", "LOW")
+    one(doc, "headers.hsts-no-subdomains", "LOW")
+    assert not by_check(doc, "headers.hsts-missing")
+    one(doc, "headers.csp-unsafe-inline", "MEDIUM")
+    one(doc, "headers.csp-unsafe-eval", "LOW")
+    loose = one(doc, "headers.csp-loose-source", "MEDIUM")
+    assert "(https:)" in loose["title"], loose["title"]
+    one(doc, "headers.csp-base-uri-missing", "LOW")
+    assert not by_check(doc, "headers.csp-object-src-missing")  # default-src covers it
+    assert not by_check(doc, "headers.csp-missing") and not by_check(doc, "headers.csp-report-only")
+    frame = one(doc, "headers.frame-protection-missing", "MEDIUM")
+    assert "ALLOW-FROM" in frame["evidence"], frame
+    ref = one(doc, "headers.referrer-policy-unsafe", "MEDIUM")
+    assert "unsafe-url" in ref["title"], ref["title"]
+    assert not by_check(doc, "headers.xcto-missing") and not by_check(doc, "headers.coop-missing")
+
+    sec = by_check(doc, "cookies.secure-missing")
+    assert sorted((f["severity"], f["title"]) for f in sec) == [
+        ("LOW", "Cookie prefs set without the Secure flag"),
+        ("MEDIUM", "Cookie PHPSESSID set without the Secure flag")], sec
+    none = one(doc, "cookies.samesite-none-insecure", "LOW")
+    assert "PHPSESSID" in none["title"]
+    prefix = one(doc, "cookies.prefix-violation", "MEDIUM")
+    assert "__Host-token" in prefix["title"] and "Domain" in prefix["evidence"], prefix
+    # A session cookie with HttpOnly and SameSite=None is not missing them.
+    assert not by_check(doc, "cookies.httponly-missing")
+    assert not by_check(doc, "cookies.samesite-missing")
+    assert not [f for f in doc["findings"] if "z9y8x7" in f["evidence"] or "a1b2c3" in f["evidence"]]
+
+
+if __name__ == "__main__":
+    sstest.main([test_leaky_site, test_secure_site_has_nothing_above_info, test_catch_all_site_has_no_exposure,
+                 test_weak_headers_and_cookies])
