@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/sock.h"
 #include "base/clock.h"
+#include "base/str.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,6 +24,38 @@ int sock_addr_from_ip(struct sock_addr *a, const char *ip, int port)
 	}
 	sock_addr_set_port(a, port);
 	return 0;
+}
+
+int sock_addr_parse(struct sock_addr *a, const char *text, int default_port)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL;
+	size_t n;
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return SS_EINVAL;
+		n = (size_t)(end - text - 1);
+		text++;
+		port = end[1] ? end + 2 : NULL;
+	} else {
+		const char *colon = strchr(text, ':');
+		/* one colon: IPv4 with a port; more: a bare IPv6 address */
+		if (colon && !strchr(colon + 1, ':')) {
+			n = (size_t)(colon - text);
+			port = colon + 1;
+		} else {
+			n = strlen(text);
+		}
+	}
+	if (n == 0 || n >= sizeof(ip))
+		return SS_EINVAL;
+	memcpy(ip, text, n);
+	ip[n] = '\0';
+	long p = default_port;
+	if (port && str_to_long(port, 1, 65535, &p) < 0)
+		return SS_EINVAL;
+	return sock_addr_from_ip(a, ip, (int)p);
 }
 
 void sock_addr_set_port(struct sock_addr *a, int port)

@@ -18,6 +18,11 @@ struct sock_addr {
 
 /* Fills a from a numeric IPv4/IPv6 string and a port; SS_EINVAL if ip is not numeric. */
 int sock_addr_from_ip(struct sock_addr *a, const char *ip, int port);
+/*
+ * Parses a numeric "ADDR[:PORT]" ("127.0.0.1:5353", "[::1]:53", "::1", "9.9.9.9") into a, with
+ * default_port when none is given; SS_EINVAL for names or bad ports.
+ */
+int sock_addr_parse(struct sock_addr *a, const char *text, int default_port);
 /* Sets the port of a. */
 void sock_addr_set_port(struct sock_addr *a, int port);
 /* The port of a. */

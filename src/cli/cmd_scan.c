@@ -2,6 +2,8 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/portscan.h"
+#include "base/sock.h"
 #include "base/str.h"
 #include "cli/commands.h"
 #include "engine/catalogue.h"
@@ -35,7 +37,7 @@ struct scan_cli {
 struct scan_args {
 	const char *target;
 	bool json, allow_private;
-	const char *modules, *rules_dir, *ca_file;
+	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
 	enum severity fail_on;
 	long budget_s, timeout_ms;
 	const char *resolve[MAX_RESOLVE + 1];
@@ -58,6 +60,9 @@ static void usage(FILE *out)
 		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
 		"  --timeout MS           timeout of one request (default 10000)\n"
 		"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable, as curl's)\n"
+		"  --resolver ADDR[:PORT] DNS server the dns module asks (default: the system's)\n"
+		"  --ports LIST           TCP ports the network module scans, e.g. 1-1000 or 22,80,8000-8100\n"
+		"                         (default: ~100 ports where exposed services live)\n"
 		"  --rules DIR            add the check rule files (*.json) of DIR\n"
 		"  --ca-file FILE         trust store for the checks that verify certificates\n"
 		"  -h, --help             this help\n"
@@ -101,7 +106,7 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -112,6 +117,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"rules", required_argument, NULL, O_RULES},
 		{"ca-file", required_argument, NULL, O_CA_FILE},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"resolver", required_argument, NULL, O_RESOLVER},
+		{"ports", required_argument, NULL, O_PORTS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -161,6 +168,26 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			}
 			a->resolve[a->nresolve++] = optarg;
 			break;
+		case O_RESOLVER: {
+			struct sock_addr sa;
+			if (sock_addr_parse(&sa, optarg, 53)) {
+				fprintf(stderr, "secscan scan: --resolver takes a numeric ADDR[:PORT], e.g. 127.0.0.1:5353\n");
+				return 2;
+			}
+			a->resolver = optarg;
+			break;
+		}
+		case O_PORTS: {
+			uint16_t *ports;
+			size_t n;
+			if (portscan_parse_list(optarg, &ports, &n)) {
+				fprintf(stderr, "secscan scan: --ports takes ports and ranges, e.g. 1-1000 or 22,80,8000-8100\n");
+				return 2;
+			}
+			free(ports);
+			a->ports = optarg;
+			break;
+		}
 		case O_RULES:
 			a->rules_dir = optarg;
 			break;
@@ -363,6 +390,8 @@ int cmd_scan(int argc, char **argv)
 	o.http.resolve = a.nresolve ? a.resolve : NULL;
 	o.budget_ms = a.budget_s * 1000;
 	o.modules = a.modules;
+	o.resolver = a.resolver;
+	o.ports = a.ports;
 	/* one target: what the user named (discovered hosts of the same app may join it) */
 	s.tty = isatty(STDERR_FILENO) == 1;
 	str_copy(s.host, sizeof(s.host), host);
