@@ -14,12 +14,27 @@ packages=(
   wrk sslscan testssl.sh nmap ripgrep hyperfine
 )
 
+# SARIF schema validation in the tests runs on node; a node already installed is used as it is.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+# Node packages of the tests (tests/tools/package-lock.json), reinstalled only when the lock changes.
+install_test_tools() {
+  local dir stamp sum
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tools"
+  stamp="$dir/node_modules/.secscan-lock-sha256"
+  sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
+  echo "install-deps: installing node test tools (tests/tools)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+  echo "$sum" > "$stamp"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then install_test_tools; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
@@ -36,4 +51,5 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 [ "$created_policy" -eq 1 ] && rm -f "$policy"
+install_test_tools
 exit 0

@@ -1,11 +1,12 @@
 #include "base/common.h"
 #include "report/report.h"
+#include "report/internal.h"
 #include "base/clock.h"
 
-/* jansson copies the strings; a NULL field becomes "" so that every key is always a string. */
+/* A NULL field becomes "" so that every key is always a string. */
 static json_t *jstr(const char *s)
 {
-	return json_string(s ? s : "");
+	return report_json_string(s);
 }
 
 static json_t *jtime(int64_t t)

@@ -42,6 +42,19 @@ char report_grade(const struct finding *findings, size_t n, const char *target);
 char report_grade_counts(const struct severity_counts *c);
 int report_grade_points(const struct severity_counts *c);
 
+struct check_def;
+struct check_fix;
+
+/* The catalogue stack key ("nginx", "nextjs", "php", ...) of a detected technology name such as
+ * "nginx/1.25.3" or "WordPress", or NULL if it maps to none. Static string. */
+const char *report_stack_key(const char *name);
+/*
+ * The fix of a check for a target's detected stack: the first of its framework, hosting, server
+ * and language that the check has a fix for, else the check's "default" fix; NULL if none (or def
+ * is NULL). t may be NULL. Points into the catalogue.
+ */
+const struct check_fix *report_fix_for(const struct check_def *def, const struct run_target *t);
+
 struct fix_request {
 	const char *scanner;   /* the configured public host, e.g. "secscan.example.com" */
 	const char *scan_id;
@@ -54,7 +67,35 @@ struct fix_request {
 	bool legacy;             /* format=legacy: no front matter */
 };
 
-/* SECURITY-FIX.md for a run. Caller frees. */
+/*
+ * SECURITY-FIX.md for a run (docs/security-fix-format.md): front matter unless legacy, then per
+ * target its FIXes from CRITICAL to LOW (one per check and location-free title, listing the
+ * locations) and its INFO findings in a short list. Fix texts come from the catalogue, which must
+ * be loaded. Deterministic for the same input. Caller frees.
+ */
 char *report_fix_markdown(const struct fix_request *req);
+
+/*
+ * A SARIF 2.1.0 log of the findings (docs/ci-outputs.md), as GitHub code scanning reads it: one
+ * run of tool secscan whose rules are the checks used (help with the fix, security-severity, CWE
+ * tags) and whose results carry level, location (URL, "//host:port", or file path and line) and
+ * the finding's fingerprint. Uses the loaded catalogue. New reference.
+ */
+json_t *report_sarif_json(const struct finding *findings, size_t n);
+
+/*
+ * A JUnit XML report (docs/ci-outputs.md): one testsuite per target (the run's targets, then any
+ * other host of the findings), one testcase per check with findings there, failed when its worst
+ * finding is at or above threshold. Caller frees.
+ */
+char *report_junit_xml(const struct run_target *targets, size_t ntargets,
+		       const struct finding *findings, size_t n, enum severity threshold);
+
+/*
+ * Prints findings for a terminal: grouped by severity from CRITICAL to INFO, each with title,
+ * target and location, and evidence; then a summary line with the counts and each target's
+ * grade. color adds ANSI colours. Control characters of the findings are never printed.
+ */
+void report_print_text(FILE *out, const struct finding *findings, size_t n, bool color);
 
 #endif

@@ -1,0 +1,450 @@
+#include "base/common.h"
+#include "report/report.h"
+#include "report/internal.h"
+#include "base/clock.h"
+#include "base/str.h"
+#include "engine/catalogue.h"
+
+/* Evidence blocks shown for one grouped FIX; the locations are all listed. */
+#define FIX_EVIDENCE_PER_GROUP 5
+
+/* Detected technology names (lower case, version cut) and the catalogue stack key they map to. */
+static const struct {
+	const char *name;
+	const char *key;
+} stack_names[] = {
+	{"nextjs", "nextjs"}, {"next.js", "nextjs"}, {"next", "nextjs"},
+	{"vercel", "vercel"}, {"netlify", "netlify"},
+	{"express", "express"}, {"expressjs", "express"},
+	{"nginx", "nginx"}, {"openresty", "nginx"},
+	{"apache", "apache"}, {"httpd", "apache"}, {"litespeed", "apache"}, /* reads .htaccess */
+	{"caddy", "caddy"},
+	{"iis", "iis"}, {"microsoft-iis", "iis"}, {"aspnet", "iis"}, /* web.config */
+	{"cloudflare", "cloudflare"},
+	{"django", "django"}, {"flask", "flask"},
+	{"rails", "rails"}, {"ruby on rails", "rails"},
+	{"laravel", "laravel"},
+	{"php", "php"}, {"wordpress", "php"}, {"drupal", "php"}, {"symfony", "php"},
+	{"spring", "spring"}, {"spring boot", "spring"}, {"spring-boot", "spring"},
+};
+
+const char *report_stack_key(const char *name)
+{
+	char low[64];
+	size_t k = 0;
+	/* "nginx/1.25.3", "Microsoft-IIS/10.0": the product is what comes before the version. */
+	for (; name && *name && *name != '/' && k < sizeof(low) - 1; name++)
+		low[k++] = (*name >= 'A' && *name <= 'Z') ? (char)(*name - 'A' + 'a') : *name;
+	low[k] = '\0';
+	char *t = str_trim(low);
+	for (size_t i = 0; i < ARRAY_SIZE(stack_names); i++)
+		if (strcmp(t, stack_names[i].name) == 0)
+			return stack_names[i].key;
+	return NULL;
+}
+
+const struct check_fix *report_fix_for(const struct check_def *def, const struct run_target *t)
+{
+	if (!def)
+		return NULL;
+	/* The framework or the hosting usually owns the setting (next.config.js, vercel.json) even
+	 * behind a known server, so they are tried first. */
+	const char *detected[] = {t ? t->framework : NULL, t ? t->hosting : NULL, t ? t->server : NULL,
+				  t ? t->language : NULL};
+	for (size_t i = 0; i < ARRAY_SIZE(detected); i++) {
+		const char *key = report_stack_key(detected[i]);
+		const struct check_fix *fx = key ? check_def_fix_for(def, key) : NULL;
+		if (fx && fx->stack && strcmp(fx->stack, key) == 0)
+			return fx;
+	}
+	return check_def_fix_for(def, "default");
+}
+
+/* The info string of the Change block, from the stack or the file name's extension. */
+static const char *fence_lang(const struct check_fix *fx)
+{
+	static const struct {
+		const char *suffix;
+		const char *lang;
+	} by_file[] = {
+		{".js", "javascript"}, {".mjs", "javascript"}, {".cjs", "javascript"},
+		{".ts", "typescript"}, {".json", "json"}, {".toml", "toml"}, {".py", "python"},
+		{".rb", "ruby"}, {".php", "php"}, {".yml", "yaml"}, {".yaml", "yaml"},
+		{".xml", "xml"}, {".config", "xml"}, {".htaccess", "apache"}, {"caddyfile", "caddy"},
+		{".java", "java"}, {".properties", "properties"},
+	};
+	const char *stack = fx->stack ? fx->stack : "";
+	if (!strcmp(stack, "nginx") || !strcmp(stack, "apache") || !strcmp(stack, "caddy"))
+		return stack;
+	char word[128];
+	str_copy(word, sizeof(word), fx->file ? fx->file : "");
+	word[strcspn(word, " (,")] = '\0';
+	str_lower(word);
+	for (size_t i = 0; i < ARRAY_SIZE(by_file); i++)
+		if (str_ends_with(word, by_file[i].suffix))
+			return by_file[i].lang;
+	return "text";
+}
+
+/*
+ * Appends a URL for a shell command: every byte that a shell would interpret (quotes, $, `, ;, &,
+ * |, spaces, parentheses...) is percent-encoded, so a location chosen by the scanned site cannot
+ * turn a Verify command into another command, quoted or not.
+ */
+static void put_shell_url(struct buf *b, const char *url)
+{
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~:/?=%+,@", *p))
+			buf_appendc(b, (char)*p);
+		else
+			buf_appendf(b, "%%%02X", *p);
+	}
+}
+
+/* Appends a host for a shell command: host name, IP literal and port characters only. */
+static void put_shell_host(struct buf *b, const char *host)
+{
+	for (const char *p = host; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-.:[]_", *p))
+			buf_appendc(b, *p);
+}
+
+/* The URL a finding is about: its location when that is an http(s) URL, else the target's root. */
+static char *finding_url(const struct finding *f)
+{
+	const char *loc = f->location ? f->location : "";
+	if (str_starts_with_nocase(loc, "http://") || str_starts_with_nocase(loc, "https://"))
+		return xstrdup(loc);
+	return xasprintf("https://%s", f->target ? f->target : "");
+}
+
+/* Whether the first len bytes of text hold line (which ends with a newline) as a whole line. */
+static bool has_line(const char *text, size_t len, const char *line)
+{
+	size_t ll = strlen(line);
+	for (size_t at = 0; at + ll <= len; at = (size_t)(strchr(text + at, '\n') - text) + 1)
+		if (memcmp(text + at, line, ll) == 0)
+			return true;
+	return false;
+}
+
+/* Appends the verify template with {url} and {host} filled for f. */
+static void put_verify(struct buf *b, const char *tmpl, const struct finding *f)
+{
+	char *url = finding_url(f);
+	for (const char *p = tmpl; *p;) {
+		if (str_starts_with(p, "{url}")) {
+			put_shell_url(b, url);
+			p += 5;
+		} else if (str_starts_with(p, "{host}")) {
+			put_shell_host(b, f->target ? f->target : "");
+			p += 6;
+		} else {
+			buf_appendc(b, *p++);
+		}
+	}
+	buf_appendc(b, '\n');
+	free(url);
+}
+
+/* One FIX: the findings of one check on one target that differ only by location. */
+struct fix_group {
+	const struct finding **items;
+	size_t n, cap;
+	char *key; /* the title with the location cut out (\x01 marks where it was) */
+};
+
+/*
+ * The title of f with its location replaced by \x01, so that "Source map exposed at /a.js.map"
+ * and "... at /b.js.map" group together. Titles may name the location whole or by its path.
+ */
+static char *title_key(const struct finding *f)
+{
+	const char *title = f->title ? f->title : "";
+	const char *loc = f->location ? f->location : "";
+	const char *scheme = strstr(loc, "://");
+	const char *path = scheme ? strchr(scheme + 3, '/') : NULL;
+	const char *cands[] = {loc, path};
+	for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (!cands[i] || strlen(cands[i]) < 2)
+			continue;
+		const char *at = strstr(title, cands[i]);
+		if (at)
+			return xasprintf("%.*s\x01%s", (int)(at - title), title, at + strlen(cands[i]));
+	}
+	return xstrdup(title);
+}
+
+static void group_titles(struct buf *b, const struct fix_group *g)
+{
+	if (g->n == 1) {
+		report_put_line(b, g->items[0]->title);
+		return;
+	}
+	char *n = xasprintf("%zu locations", g->n);
+	const char *mark = strchr(g->key, '\x01');
+	char *title = mark ? xasprintf("%.*s%s%s", (int)(mark - g->key), g->key, n, mark + 1)
+			   : xasprintf("%s (%s)", g->key, n);
+	report_put_line(b, title);
+	free(title);
+	free(n);
+}
+
+/* Groups the target's findings of LOW and above, in FIX order (sorted holds all findings). */
+static struct fix_group *make_groups(const struct finding **sorted, size_t n, const char *host,
+				     size_t *ngroups)
+{
+	struct fix_group *groups = NULL;
+	size_t cap = 0, count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct finding *f = sorted[i];
+		if (f->severity < SEV_LOW || !f->target || strcasecmp(f->target, host) != 0)
+			continue;
+		char *key = title_key(f);
+		struct fix_group *g = NULL;
+		for (size_t k = 0; k < count && !g; k++) {
+			const struct finding *first = groups[k].items[0];
+			if (first->severity == f->severity && !strcmp(first->check ? first->check : "",
+								      f->check ? f->check : "") &&
+			    !strcmp(groups[k].key, key))
+				g = &groups[k];
+		}
+		if (g) {
+			free(key);
+		} else {
+			groups = xgrow(groups, &cap, count + 1, sizeof(*groups));
+			g = &groups[count++];
+			memset(g, 0, sizeof(*g));
+			g->key = key;
+		}
+		g->items = xgrow(g->items, &g->cap, g->n + 1, sizeof(*g->items));
+		g->items[g->n++] = f;
+	}
+	*ngroups = count;
+	return groups;
+}
+
+static void free_groups(struct fix_group *groups, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(groups[i].items);
+		free(groups[i].key);
+	}
+	free(groups);
+}
+
+static void put_problem(struct buf *b, const struct fix_group *g)
+{
+	const struct finding *first = g->items[0];
+	buf_appends(b, "**Problem:** ");
+	report_put_line(b, first->description);
+	buf_appends(b, "\n\n");
+	if (g->n > 1) {
+		buf_appends(b, "**Locations:**\n\n");
+		for (size_t i = 0; i < g->n; i++) {
+			buf_appends(b, "- ");
+			report_put_code(b, g->items[i]->location);
+			buf_appendc(b, '\n');
+		}
+		buf_appendc(b, '\n');
+	}
+	size_t shown = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct finding *f = g->items[i];
+		if (!f->evidence || !*f->evidence)
+			continue;
+		if (shown == FIX_EVIDENCE_PER_GROUP) {
+			buf_appendf(b, "(evidence of the other locations left out)\n\n");
+			break;
+		}
+		if (f->location && *f->location) {
+			buf_appends(b, "Evidence at ");
+			report_put_code(b, f->location);
+			buf_appends(b, ":\n\n");
+		} else {
+			buf_appends(b, "Evidence:\n\n");
+		}
+		report_put_fence(b, "text", f->evidence);
+		buf_appendc(b, '\n');
+		shown++;
+	}
+}
+
+static void put_remedy(struct buf *b, const struct fix_group *g, const struct run_target *rt)
+{
+	const struct finding *first = g->items[0];
+	const struct check_def *def = catalogue_get(first->check ? first->check : "");
+	const struct check_fix *fx = report_fix_for(def, rt);
+
+	buf_appends(b, "**File to modify:** ");
+	if (fx && fx->file && *fx->file) {
+		/* A file name as code; a description ("your web server configuration") as prose. */
+		if (strchr(fx->file, ' '))
+			report_put_line(b, fx->file);
+		else
+			report_put_code(b, fx->file);
+		if (fx->stack && strcmp(fx->stack, "default") != 0)
+			buf_appendf(b, " (detected stack: %s)", fx->stack);
+	} else {
+		buf_appends(b, "no stack-specific file known for this check");
+	}
+	buf_appends(b, "\n\n**Change:**");
+	if (def && def->fix && *def->fix) {
+		buf_appendc(b, ' ');
+		report_put_line(b, def->fix);
+	}
+	buf_appends(b, "\n\n");
+	if (fx && fx->change && *fx->change) {
+		report_put_fence(b, fence_lang(fx), fx->change);
+		buf_appendc(b, '\n');
+	}
+	if (def && def->verify && *def->verify) {
+		struct buf cmds;
+		buf_init(&cmds, REPORT_OUTPUT_MAX);
+		/* One command per location when the command names the URL; the same line once. */
+		for (size_t i = 0; i < g->n; i++) {
+			size_t mark = cmds.len;
+			put_verify(&cmds, def->verify, g->items[i]);
+			if (has_line(cmds.data, mark, cmds.data + mark)) {
+				cmds.len = mark;
+				cmds.data[mark] = '\0';
+			}
+		}
+		buf_appends(b, "**Verify:**\n\n");
+		report_put_fence(b, "sh", buf_str(&cmds));
+		buf_appendc(b, '\n');
+		buf_release(&cmds);
+	}
+	if (def && def->nreferences) {
+		buf_appends(b, "**References:** ");
+		for (size_t i = 0; i < def->nreferences; i++) {
+			if (i)
+				buf_appends(b, ", ");
+			report_put_line(b, def->references[i]);
+		}
+		buf_appends(b, "\n\n");
+	}
+}
+
+static void put_stack_item(struct buf *b, bool *first, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	buf_appends(b, *first ? "" : ", ");
+	buf_appendf(b, "%s: ", name);
+	report_put_yaml_string(b, value);
+	*first = false;
+}
+
+static void put_front_matter(struct buf *b, const struct fix_request *req, const struct report_host *t,
+			     size_t nt)
+{
+	char date[16];
+	clock_date(req->scan_date, date);
+	buf_appends(b, "---\nformat: security-fix/v1\nscanner: ");
+	report_put_yaml_string(b, req->scanner);
+	buf_appends(b, "\nscan_id: ");
+	report_put_yaml_string(b, req->scan_id);
+	buf_appendf(b, "\nscan_date: \"%s\"\ntargets:%s\n", date, nt ? "" : " []");
+	for (size_t i = 0; i < nt; i++) {
+		struct severity_counts c;
+		report_count(req->findings, req->nfindings, t[i].host, &c);
+		buf_appends(b, "  - host: ");
+		report_put_yaml_string(b, t[i].host);
+		buf_appends(b, "\n    label: ");
+		report_put_yaml_string(b, t[i].rt ? t[i].rt->label : "");
+		buf_appendf(b, "\n    risk_grade: %c\n    severity_counts: {", report_grade_counts(&c));
+		for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--)
+			buf_appendf(b, "%s%s: %" PRId64, sev == SEV_CRITICAL ? "" : ", ",
+				    severity_key((enum severity)sev), c.count[sev]);
+		buf_appends(b, "}\n");
+		const struct run_target *rt = t[i].rt;
+		if (rt && ((rt->server && *rt->server) || (rt->framework && *rt->framework) ||
+			   (rt->language && *rt->language) || (rt->hosting && *rt->hosting))) {
+			bool first = true;
+			buf_appends(b, "    tech_stack: {");
+			put_stack_item(b, &first, "server", rt->server);
+			put_stack_item(b, &first, "framework", rt->framework);
+			put_stack_item(b, &first, "language", rt->language);
+			put_stack_item(b, &first, "hosting", rt->hosting);
+			buf_appends(b, "}\n");
+		}
+	}
+	buf_appends(b, "---\n\n");
+}
+
+static void put_target(struct buf *b, const struct fix_request *req, const struct report_host *t,
+		       const struct finding **sorted, int *fix_no)
+{
+	struct severity_counts c;
+	report_count(req->findings, req->nfindings, t->host, &c);
+	buf_appends(b, "# Security Fixes: ");
+	report_put_line(b, t->host);
+	buf_appendf(b, "\n\nRisk grade **%c**: %" PRId64 " critical, %" PRId64 " high, %" PRId64
+		       " medium, %" PRId64 " low, %" PRId64 " info.\n\n",
+		    report_grade_counts(&c), c.count[SEV_CRITICAL], c.count[SEV_HIGH],
+		    c.count[SEV_MEDIUM], c.count[SEV_LOW], c.count[SEV_INFO]);
+
+	size_t ng;
+	struct fix_group *groups = make_groups(sorted, req->nfindings, t->host, &ng);
+	if (ng == 0)
+		buf_appends(b, "Nothing to fix on this target.\n\n");
+	for (size_t i = 0; i < ng; i++) {
+		const struct finding *first = groups[i].items[0];
+		buf_appendf(b, "## FIX-%d: ", ++*fix_no);
+		group_titles(b, &groups[i]);
+		buf_appendf(b, " [%s]\n\n**Target:** ", severity_name(first->severity));
+		report_put_line(b, t->host);
+		if (groups[i].n == 1 && first->location && *first->location) {
+			buf_appends(b, " at ");
+			report_put_code(b, first->location);
+		}
+		buf_appends(b, " (check ");
+		report_put_code(b, first->check);
+		buf_appends(b, ")\n\n");
+		put_problem(b, &groups[i]);
+		put_remedy(b, &groups[i], t->rt);
+	}
+	free_groups(groups, ng);
+
+	bool info_head = false;
+	for (size_t i = 0; i < req->nfindings; i++) {
+		const struct finding *f = sorted[i];
+		if (f->severity != SEV_INFO || !f->target || strcasecmp(f->target, t->host) != 0)
+			continue;
+		if (!info_head)
+			buf_appends(b, "## Informational\n\n");
+		info_head = true;
+		buf_appends(b, "- ");
+		report_put_line(b, f->title);
+		if (f->location && *f->location) {
+			buf_appends(b, " at ");
+			report_put_code(b, f->location);
+		}
+		buf_appendc(b, '\n');
+	}
+	if (info_head)
+		buf_appendc(b, '\n');
+}
+
+char *report_fix_markdown(const struct fix_request *req)
+{
+	struct buf b;
+	size_t nt;
+	int fix_no = 0;
+	buf_init(&b, REPORT_OUTPUT_MAX);
+	struct report_host *targets = report_hosts(req->targets, req->ntargets, req->findings,
+						   req->nfindings, req->only_target, &nt);
+	const struct finding **sorted = report_sorted(req->findings, req->nfindings);
+	if (!req->legacy)
+		put_front_matter(&b, req, targets, nt);
+	for (size_t i = 0; i < nt; i++)
+		put_target(&b, req, &targets[i], sorted, &fix_no);
+	if (nt == 0)
+		buf_appends(&b, "# Security Fixes\n\nNo target matches.\n");
+	free(sorted);
+	free(targets);
+	return buf_detach(&b, NULL);
+}

@@ -1,0 +1,118 @@
+/*
+ * Test-only: prints a report of fixture findings so that integration tests can check the outputs
+ * with real parsers (YAML, XML, the SARIF schema) without running a scan.
+ *
+ *   secscan-report-fixture fix|legacy|sarif|junit|text FIXTURE.json
+ *
+ * FIXTURE.json: {"checks": [catalogue entries], "scanner", "scan_id", "scan_date" (epoch),
+ * "only_target", "threshold", "targets": [{host, label, server, framework, language, hosting}],
+ * "findings": [{check, target, severity, category, title, description, evidence, tool,
+ * location, seq}]}.
+ */
+#include "base/common.h"
+#include "engine/catalogue.h"
+#include "report/report.h"
+#include <jansson.h>
+
+static char *field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return xstrdup(s ? s : "");
+}
+
+int main(int argc, char **argv)
+{
+	json_error_t err;
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s fix|legacy|sarif|junit|text FIXTURE.json\n", argv[0]);
+		return 2;
+	}
+	json_t *root = json_load_file(argv[2], 0, &err);
+	if (!root) {
+		fprintf(stderr, "%s: %s\n", argv[2], err.text);
+		return 2;
+	}
+	char *checks = json_dumps(root, 0);
+	if (catalogue_add_json(checks, strlen(checks), argv[2]) != 0)
+		return 2;
+	free(checks);
+
+	json_t *jt = json_object_get(root, "targets"), *jf = json_object_get(root, "findings");
+	size_t nt = json_array_size(jt), nf = json_array_size(jf);
+	struct run_target *targets = xcalloc(nt + 1, sizeof(*targets));
+	struct finding *findings = xcalloc(nf + 1, sizeof(*findings));
+	for (size_t i = 0; i < nt; i++) {
+		json_t *t = json_array_get(jt, i);
+		targets[i] = (struct run_target){field(t, "host"), field(t, "label"), field(t, "server"),
+						 field(t, "framework"), field(t, "language"),
+						 field(t, "hosting")};
+	}
+	for (size_t i = 0; i < nf; i++) {
+		json_t *o = json_array_get(jf, i);
+		struct finding *f = &findings[i];
+		char *sev = field(o, "severity");
+		if (severity_parse(sev, &f->severity) != 0)
+			f->severity = SEV_INFO;
+		free(sev);
+		f->check = field(o, "check");
+		f->target = field(o, "target");
+		f->category = field(o, "category");
+		f->title = field(o, "title");
+		f->description = field(o, "description");
+		f->evidence = field(o, "evidence");
+		f->tool = field(o, "tool");
+		f->location = field(o, "location");
+		f->seq = json_integer_value(json_object_get(o, "seq"));
+		finding_fingerprint(f, NULL);
+	}
+
+	const char *format = argv[1];
+	enum severity threshold = SEV_HIGH;
+	const char *th = json_string_value(json_object_get(root, "threshold"));
+	if (th && severity_parse(th, &threshold) != 0)
+		return 2;
+	int rc = 0;
+	if (!strcmp(format, "fix") || !strcmp(format, "legacy")) {
+		struct fix_request req = {
+			.scanner = json_string_value(json_object_get(root, "scanner")),
+			.scan_id = json_string_value(json_object_get(root, "scan_id")),
+			.scan_date = (time_t)json_integer_value(json_object_get(root, "scan_date")),
+			.targets = targets,
+			.ntargets = nt,
+			.findings = findings,
+			.nfindings = nf,
+			.only_target = json_string_value(json_object_get(root, "only_target")),
+			.legacy = !strcmp(format, "legacy"),
+		};
+		char *md = report_fix_markdown(&req);
+		fputs(md, stdout);
+		free(md);
+	} else if (!strcmp(format, "sarif")) {
+		json_t *log = report_sarif_json(findings, nf);
+		json_dumpf(log, stdout, JSON_INDENT(2));
+		json_decref(log);
+	} else if (!strcmp(format, "junit")) {
+		char *xml = report_junit_xml(targets, nt, findings, nf, threshold);
+		fputs(xml, stdout);
+		free(xml);
+	} else if (!strcmp(format, "text")) {
+		report_print_text(stdout, findings, nf, false);
+	} else {
+		fprintf(stderr, "unknown format %s\n", format);
+		rc = 2;
+	}
+
+	for (size_t i = 0; i < nt; i++) {
+		free(targets[i].host);
+		free(targets[i].label);
+		free(targets[i].server);
+		free(targets[i].framework);
+		free(targets[i].language);
+		free(targets[i].hosting);
+	}
+	free(targets);
+	finding_array_free(findings, nf);
+	catalogue_free();
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,87 @@
+"""CI outputs: SARIF valid against the SARIF 2.1.0 schema and in GitHub's shape; JUnit XML well-formed."""
+import json
+import os
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+
+import report_fixture as rf
+from sstest import main
+
+VALIDATOR = os.path.join(rf.SRC, "tests", "tools", "validate-sarif.js")
+
+
+def validate(log):
+    """Runs the schema validator (installed by scripts/install-deps.sh); returns (ok, messages)."""
+    assert os.path.isdir(os.path.join(rf.SRC, "tests", "tools", "node_modules", "ajv")), \
+        "tests/tools/node_modules missing: run scripts/install-deps.sh"
+    with tempfile.NamedTemporaryFile("w", suffix=".sarif", delete=False) as f:
+        json.dump(log, f)
+        path = f.name
+    try:
+        out = subprocess.run(["node", VALIDATOR, path], capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(path)
+    return out.returncode == 0, out.stderr
+
+
+def test_sarif_is_valid_against_the_schema():
+    log = json.loads(rf.render("sarif", rf.fixture()))
+    ok, errors = validate(log)
+    assert ok, errors
+    # The validator does reject what the schema forbids.
+    del log["runs"][0]["tool"]["driver"]["name"]
+    log["runs"][0]["results"][0]["level"] = "critical"
+    ok, errors = validate(log)
+    assert not ok and "name" in errors and "level" in errors, errors
+
+
+def test_sarif_has_the_shape_github_reads():
+    log = json.loads(rf.render("sarif", rf.fixture()))
+    assert log["version"] == "2.1.0" and len(log["runs"]) == 1
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids)) == 5
+    for r in rules:
+        assert float(r["properties"]["security-severity"]) >= 0
+        assert r["shortDescription"]["text"] and r["fullDescription"]["text"]
+    results = run["results"]
+    assert len(results) == 7
+    for res in results:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        assert res["level"] in ("error", "warning", "note")
+        assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert len(res["partialFingerprints"]["secscanFingerprint/v1"]) == 64
+    by_rule = {r["id"]: r for r in rules}
+    assert by_rule["t.secret"]["properties"]["security-severity"] == "9.5"
+    assert by_rule["t.hsts"]["properties"]["security-severity"] == "5.5"
+    assert "Send HSTS" in by_rule["t.hsts"]["help"]["text"]
+    file_result = next(r for r in results if r["properties"]["target"] == "t2.example")
+    loc = file_result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "src/app.js" and loc["region"]["startLine"] == 42
+
+
+def test_junit_is_well_formed_and_counts_failures():
+    root = ET.fromstring(rf.render("junit", rf.fixture(threshold="MEDIUM")).encode())
+    assert root.tag == "testsuites"
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert len(suites) == len(rf.HOSTILE_LABELS) + 1  # one per target, findings or not
+    app = suites["myapp.com"]
+    cases = {c.get("name"): c for c in app.findall("testcase")}
+    assert set(cases) == {"t.secret", "t.hsts", "t.sourcemap", "t.server"}
+    assert cases["t.secret"].find("failure") is not None
+    assert cases["t.hsts"].find("failure") is not None  # MEDIUM is at the threshold
+    assert cases["t.sourcemap"].find("failure") is None
+    assert app.get("tests") == "4" and app.get("failures") == "2"
+    hostile = suites["t2.example"].find("testcase/failure")
+    assert hostile.get("message") == "Key in source <&\"'>"
+    assert "]]>" in hostile.text and "\x1b" not in hostile.text
+    assert root.get("failures") == "4"  # secret, hsts, redis, the file secret
+    strict = ET.fromstring(rf.render("junit", rf.fixture(threshold="CRITICAL")).encode())
+    assert strict.get("failures") == "2"
+
+
+if __name__ == "__main__":
+    main([test_sarif_is_valid_against_the_schema, test_sarif_has_the_shape_github_reads,
+          test_junit_is_well_formed_and_counts_failures])
