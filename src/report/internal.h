@@ -19,10 +19,8 @@
  * the array (not the findings). */
 const struct finding **report_sorted(const struct finding *findings, size_t n);
 
-/*
- * Decodes the UTF-8 code point at s[*i] (s has len bytes) and advances *i. Malformed or overlong
- * sequences and surrogates decode as one byte of U+FFFD, so that every input makes progress.
- */
+/* Decodes the UTF-8 code point at s[*i] (s has len bytes) and advances *i; a malformed sequence
+ * (see utf8_decode) reads as one byte of U+FFFD, so that every input makes progress. */
 uint32_t report_utf8_next(const char *s, size_t len, size_t *i);
 /* Appends code point cp as UTF-8. */
 void report_utf8_put(struct buf *b, uint32_t cp);

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "report/internal.h"
+#include "base/utf8.h"
 
 static int cmp_str(const char *a, const char *b)
 {
@@ -36,50 +37,12 @@ const struct finding **report_sorted(const struct finding *findings, size_t n)
 	return v;
 }
 
-uint32_t report_utf8_next(const char *str, size_t len, size_t *i)
+uint32_t report_utf8_next(const char *s, size_t len, size_t *i)
 {
-	const unsigned char *s = (const unsigned char *)str + *i;
-	size_t left = len - *i;
-	unsigned char c = s[0];
 	uint32_t cp;
-	size_t need;
-	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-
-	if (c < 0x80) {
-		*i += 1;
-		return c;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		cp = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0; /* overlong */
-		if (c == 0xED)
-			hi = 0x9F; /* surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		cp = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90; /* overlong */
-		if (c == 0xF4)
-			hi = 0x8F; /* above U+10FFFF */
-	} else {
-		goto bad;
-	}
-	if (left < need + 1 || s[1] < lo || s[1] > hi)
-		goto bad;
-	for (size_t k = 1; k <= need; k++) {
-		if ((s[k] & 0xC0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (s[k] & 0x3F);
-	}
-	*i += need + 1;
-	return cp;
-bad:
-	*i += 1;
-	return 0xFFFD;
+	size_t n = utf8_decode((const unsigned char *)s + *i, len - *i, &cp);
+	*i += n ? n : 1;
+	return n ? cp : 0xFFFD;
 }
 
 void report_utf8_put(struct buf *b, uint32_t cp)
