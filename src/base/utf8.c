@@ -58,3 +58,26 @@ char *utf8_sanitize(const char *s, size_t len)
 	out[o] = '\0';
 	return out;
 }
+
+int utf8_append(struct buf *b, uint32_t cp)
+{
+	unsigned char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (unsigned char)(0xC0 | (cp >> 6));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xE0 | (cp >> 12));
+		n = 3;
+	} else {
+		u[0] = (unsigned char)(0xF0 | (cp >> 18));
+		n = 4;
+	}
+	/* Continuation bytes carry six bits each, the last byte the lowest. */
+	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+		u[i] = (unsigned char)(0x80 | (cp & 0x3F));
+	return buf_append(b, u, n);
+}

@@ -22,8 +22,6 @@ const struct finding **report_sorted(const struct finding *findings, size_t n);
 /* Decodes the UTF-8 code point at s[*i] (s has len bytes) and advances *i; a malformed sequence
  * (see utf8_decode) reads as one byte of U+FFFD, so that every input makes progress. */
 uint32_t report_utf8_next(const char *s, size_t len, size_t *i);
-/* Appends code point cp as UTF-8. */
-void report_utf8_put(struct buf *b, uint32_t cp);
 
 /* Appends s on one line: control characters and line breaks become spaces, runs of spaces one
  * space, invalid UTF-8 U+FFFD. For headings, list items and terminal output. */

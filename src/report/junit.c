@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "report/report.h"
 #include "report/internal.h"
+#include "base/utf8.h"
 
 /*
  * Appends s as XML 1.0 character data or attribute value: markup characters as entities, and
@@ -30,7 +31,7 @@ static void put_xml(struct buf *b, const char *s, bool attr)
 		default:
 			if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
 				cp = 0xFFFD;
-			report_utf8_put(b, cp);
+			utf8_append(b, cp);
 		}
 	}
 }

@@ -45,32 +45,6 @@ uint32_t report_utf8_next(const char *s, size_t len, size_t *i)
 	return n ? cp : 0xFFFD;
 }
 
-void report_utf8_put(struct buf *b, uint32_t cp)
-{
-	char out[4];
-	size_t n;
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		out[0] = (char)(0xF0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_append(b, out, n);
-}
-
 /* C0, DEL, C1 and the Unicode line and paragraph separators: nothing a one-line field may hold. */
 static bool is_control(uint32_t cp)
 {
@@ -90,7 +64,7 @@ void report_put_line(struct buf *b, const char *s)
 		if (space && b->len && b->data[b->len - 1] != ' ')
 			buf_appendc(b, ' ');
 		space = false;
-		report_utf8_put(b, cp);
+		utf8_append(b, cp);
 	}
 }
 
@@ -121,7 +95,7 @@ void report_put_fence(struct buf *b, const char *lang, const char *text)
 	while (i < len) {
 		uint32_t cp = report_utf8_next(text, len, &i);
 		if (cp == '\n' || cp == '\t' || !is_control(cp))
-			report_utf8_put(b, cp);
+			utf8_append(b, cp);
 	}
 	if (len == 0 || text[len - 1] != '\n')
 		buf_appendc(b, '\n');
@@ -167,7 +141,7 @@ void report_put_yaml_string(struct buf *b, const char *s)
 			 * non-printable, so written as escapes. */
 			buf_appendf(b, "\\u%04X", (unsigned)cp);
 		} else {
-			report_utf8_put(b, cp);
+			utf8_append(b, cp);
 		}
 	}
 	buf_appendc(b, '"');
@@ -210,7 +184,7 @@ json_t *report_json_string(const char *s)
 	size_t len = strlen(s), i = 0;
 	buf_init(&b, REPORT_OUTPUT_MAX);
 	while (i < len)
-		report_utf8_put(&b, report_utf8_next(s, len, &i));
+		utf8_append(&b, report_utf8_next(s, len, &i));
 	j = json_string(buf_str(&b));
 	buf_release(&b);
 	return j;

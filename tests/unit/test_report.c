@@ -6,6 +6,7 @@
 #include "report/report.h"
 #include "base/buf.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "engine/catalogue.h"
 
 /* A fixture finding; strings are literals, so these are never released. */
@@ -503,6 +504,25 @@ static void text_groups_by_severity(void **state)
 	free(out);
 }
 
+static void utf8_append_round_trips(void **state)
+{
+	const uint32_t cps[] = {0x41, 0xE9, 0x7FF, 0x800, 0x2028, 0xFFFD, 0x10000, 0x1F600, 0x10FFFF};
+	struct buf b;
+	buf_init(&b, 64);
+	for (size_t i = 0; i < ARRAY_SIZE(cps); i++)
+		assert_int_equal(utf8_append(&b, cps[i]), 0);
+	assert_int_equal(b.len, 1 + 2 + 2 + 3 + 3 + 3 + 4 + 4 + 4);
+	size_t at = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(cps); i++) {
+		uint32_t cp;
+		size_t n = utf8_decode((const unsigned char *)b.data + at, b.len - at, &cp);
+		assert_true(n > 0);
+		assert_int_equal(cp, cps[i]);
+		at += n;
+	}
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +539,7 @@ int main(void)
 		cmocka_unit_test(sarif_shape),
 		cmocka_unit_test(junit_suites_cases_and_escaping),
 		cmocka_unit_test(text_groups_by_severity),
+		cmocka_unit_test(utf8_append_round_trips),
 	};
 	return cmocka_run_group_tests(tests, load_checks, free_checks);
 }
