@@ -130,23 +130,26 @@ static bool has_line(const char *text, size_t len, const char *line)
 	return false;
 }
 
-/* Appends the verify template with {url} and {host} filled for f. */
-static void put_verify(struct buf *b, const char *tmpl, const struct finding *f)
+/* A copy of a catalogue text (verify command, fix prose, snippet) with {url} and {host} filled
+ * for f, shell-safe. Caller frees. */
+static char *fill(const char *tmpl, const struct finding *f)
 {
+	struct buf b;
 	char *url = finding_url(f);
-	for (const char *p = tmpl; *p;) {
+	buf_init(&b, REPORT_OUTPUT_MAX);
+	for (const char *p = tmpl ? tmpl : ""; *p;) {
 		if (str_starts_with(p, "{url}")) {
-			put_shell_url(b, url);
+			put_shell_url(&b, url);
 			p += 5;
 		} else if (str_starts_with(p, "{host}")) {
-			put_shell_host(b, f->target ? f->target : "");
+			put_shell_host(&b, f->target ? f->target : "");
 			p += 6;
 		} else {
-			buf_appendc(b, *p++);
+			buf_appendc(&b, *p++);
 		}
 	}
-	buf_appendc(b, '\n');
 	free(url);
+	return buf_detach(&b, NULL);
 }
 
 /* One FIX: the findings of one check on one target that differ only by location. */
@@ -292,13 +295,17 @@ static void put_remedy(struct buf *b, const struct fix_group *g, const struct ru
 	}
 	buf_appends(b, "\n\n**Change:**");
 	if (def && def->fix && *def->fix) {
+		char *prose = fill(def->fix, first);
 		buf_appendc(b, ' ');
-		report_put_line(b, def->fix);
+		report_put_line(b, prose);
+		free(prose);
 	}
 	buf_appends(b, "\n\n");
 	if (fx && fx->change && *fx->change) {
-		report_put_fence(b, fence_lang(fx), fx->change);
+		char *change = fill(fx->change, first);
+		report_put_fence(b, fence_lang(fx), change);
 		buf_appendc(b, '\n');
+		free(change);
 	}
 	if (def && def->verify && *def->verify) {
 		struct buf cmds;
@@ -306,7 +313,10 @@ static void put_remedy(struct buf *b, const struct fix_group *g, const struct ru
 		/* One command per location when the command names the URL; the same line once. */
 		for (size_t i = 0; i < g->n; i++) {
 			size_t mark = cmds.len;
-			put_verify(&cmds, def->verify, g->items[i]);
+			char *cmd = fill(def->verify, g->items[i]);
+			buf_appends(&cmds, cmd);
+			buf_appendc(&cmds, '\n');
+			free(cmd);
 			if (has_line(cmds.data, mark, cmds.data + mark)) {
 				cmds.len = mark;
 				cmds.data[mark] = '\0';

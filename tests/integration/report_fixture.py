@@ -73,3 +73,35 @@ def render(fmt, doc):
         os.unlink(path)
     assert out.returncode == 0, f"{HELPER} {fmt} failed: {out.stderr.decode(errors='replace')}"
     return out.stdout.decode("utf-8")
+
+
+def shipped_checks():
+    """Every check of the catalogue that ships in rules/checks/."""
+    checks = []
+    for name in sorted(os.listdir(os.path.join(SRC, "rules", "checks"))):
+        if name.endswith(".json"):
+            with open(os.path.join(SRC, "rules", "checks", name)) as f:
+                checks.extend(json.load(f)["checks"])
+    return checks
+
+
+STACKS = [("nginx", "", "", ""), ("apache", "laravel", "php", ""), ("", "nextjs", "javascript", "vercel"),
+          ("caddy", "django", "python", ""), ("iis", "aspnet", "csharp", ""), ("", "", "", "netlify"),
+          ("cloudflare", "rails", "ruby", ""), ("", "express", "javascript", ""), ("", "", "", "")]
+
+
+def catalogue_fixture():
+    """One finding per shipped check, on targets with different stacks, rendered with the embedded
+    catalogue (no "checks" key)."""
+    targets = [{"host": f"s{i}.example", "label": f"stack {i}", "server": s, "framework": fw,
+                "language": lang, "hosting": host} for i, (s, fw, lang, host) in enumerate(STACKS)]
+    findings = []
+    for i, c in enumerate(shipped_checks()):
+        host = targets[i % len(targets)]["host"]
+        network = c["category"] in ("network", "tls", "dns")
+        location = f"{host}:6379" if network else f"https://{host}/path{i}"
+        title = c["title"].replace("{location}", location).replace("{detail}", f"detail {i}")
+        findings.append(finding(c["id"], host, c["severity"], title, location, f"evidence {i}", i + 1,
+                                c["category"]))
+    return {"scanner": "scanner.example", "scan_id": "abc12345", "scan_date": 1775988000,
+            "targets": targets, "findings": findings}

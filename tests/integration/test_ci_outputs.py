@@ -36,6 +36,16 @@ def test_sarif_is_valid_against_the_schema():
     assert not ok and "name" in errors and "level" in errors, errors
 
 
+def test_sarif_of_every_shipped_check_is_valid():
+    log = json.loads(rf.render("sarif", rf.catalogue_fixture()))
+    ok, errors = validate(log)
+    assert ok, errors
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} == {c["id"] for c in rf.shipped_checks()}
+    for r in rules:
+        assert r["help"]["text"] and r["help"]["markdown"], r["id"]
+
+
 def test_sarif_has_the_shape_github_reads():
     log = json.loads(rf.render("sarif", rf.fixture()))
     assert log["version"] == "2.1.0" and len(log["runs"]) == 1
@@ -83,5 +93,6 @@ def test_junit_is_well_formed_and_counts_failures():
 
 
 if __name__ == "__main__":
-    main([test_sarif_is_valid_against_the_schema, test_sarif_has_the_shape_github_reads,
+    main([test_sarif_is_valid_against_the_schema, test_sarif_of_every_shipped_check_is_valid,
+          test_sarif_has_the_shape_github_reads,
           test_junit_is_well_formed_and_counts_failures])

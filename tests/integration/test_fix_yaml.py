@@ -63,6 +63,29 @@ def test_legacy_and_target_filter():
     assert "## FIX-1: Redis open" in body
 
 
+def test_every_shipped_check_renders():
+    doc = rf.catalogue_fixture()
+    front, body = split(rf.render("fix", doc))
+    meta = yaml.safe_load(front)
+    assert len(meta["targets"]) == len(rf.STACKS)
+    fixes = [line for line in body.splitlines() if line.startswith("## FIX-")]
+    checks = {c["id"]: c for c in rf.shipped_checks()}
+    assert len(fixes) == sum(1 for c in checks.values() if c["severity"] != "INFO"), fixes
+    for i, section in enumerate(body.split("\n## FIX-")[1:], start=1):
+        assert section.startswith(f"{i}: "), section[:80]
+        check = section.split("(check `", 1)[1].split("`", 1)[0]
+        c = checks[check]
+        assert section.split("\n", 1)[0].endswith(f"[{c['severity']}]")
+        assert "**File to modify:**" in section and "**Change:**" in section
+        if c.get("verify"):
+            assert "**Verify:**\n\n```sh\n" in section, section
+            assert "{url}" not in section and "{host}" not in section
+        # The stack chosen is one the check has a fix for.
+        chosen = section.split("(detected stack: ", 1)
+        if len(chosen) == 2:
+            assert chosen[1].split(")", 1)[0] in c.get("stacks", {}), section
+
+
 if __name__ == "__main__":
     main([test_front_matter_parses_and_round_trips, test_body_has_fixes_in_severity_order,
-          test_legacy_and_target_filter])
+          test_legacy_and_target_filter, test_every_shipped_check_renders])
