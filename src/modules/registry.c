@@ -5,6 +5,7 @@
 
 extern const struct module tls_module;
 extern const struct module network_module;
+extern const struct module dns_module;
 extern const struct module headers_module;
 extern const struct module cookies_module;
 extern const struct module exposure_module;
@@ -13,6 +14,7 @@ extern const struct module disclosure_module;
 const struct module *const module_registry[] = {
 	&tls_module,
 	&network_module,
+	&dns_module,
 	&headers_module,
 	&cookies_module,
 	&exposure_module,
