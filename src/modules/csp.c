@@ -13,6 +13,10 @@ static void csp_add_directive(struct csp_policy *p, const char *s, const char *e
 	const char *name = s;
 	while (s < e && !csp_is_space(*s))
 		s++;
+	/* A directive name is ALPHA / DIGIT / "-" (CSP3 2.2); anything else is no directive. */
+	for (const char *q = name; q < s; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '-'))
+			return;
 	char *lname = xstrndup(name, (size_t)(s - name));
 	for (char *q = lname; *q; q++)
 		if (*q >= 'A' && *q <= 'Z')

@@ -117,9 +117,12 @@ static void csp_parses_lists_and_rejects_garbage(void **state)
 	csp_release(&c);
 	buf_release(&b);
 
-	/* Binary junk parses into something harmless. */
-	const char junk[] = "\x01\xff;\x00 script-src '\x80";
+	/* Binary junk parses into something harmless: names out of [A-Za-z0-9-] are no directive. */
+	const char junk[] = "\x01\xff;\x00object-src 'none'; script-src '\x80; img-src\x00 x";
 	assert_int_equal(csp_parse(&c, junk, sizeof(junk) - 1), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.policies[0].ndirs, 1);
+	assert_string_equal(c.policies[0].dirs[0].name, "script-src");
 	csp_release(&c);
 }
 
