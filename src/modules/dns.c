@@ -240,7 +240,7 @@ static int spf_count_lookups(struct dns_ctx *c, const struct dns_spf *top, bool 
 	for (size_t i = 0; i < top->ntargets && nlevel < SPF_MAX_FOLLOW; i++)
 		level[nlevel++] = xstrdup(top->targets[i]);
 	*truncated = false;
-	for (int depth = 0; nlevel && depth < SPF_MAX_DEPTH && lookups <= SPF_LOOKUP_LIMIT; depth++) {
+	for (int depth = 0; nlevel && depth < SPF_MAX_DEPTH; depth++) {
 		struct dq *qs = xcalloc(nlevel, sizeof(*qs));
 		for (size_t i = 0; i < nlevel; i++)
 			dq_set(&qs[i], level[i], DNS_TXT);

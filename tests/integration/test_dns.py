@@ -1,0 +1,251 @@
+"""The dns module against a real authoritative server (Knot DNS, started here on a loopback port)
+holding one zone per case, through `secscan scan URL --json --allow-private --modules dns
+--resolver 127.0.0.1:PORT`: missing or permissive mail policies, open zone transfers, wildcards,
+dangling CNAMEs to cloud providers, a well-configured zone with nothing above INFO, and a server
+answering garbage that ends in a clear error."""
+import json
+import os
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sstest  # noqa: E402
+
+SOA = "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n"
+ZONES = {
+    # no SPF, no DMARC, no CAA, transfer open to anyone, a wildcard, dangling CNAMEs
+    "bad.example": (True, SOA + """@ IN A 127.0.0.1
+@ IN TXT "google-site-verification=abc123"
+* IN A 127.0.0.1
+www IN CNAME gone-app.herokuapp.com.
+old IN CNAME missing.nowhere.example.
+assets IN CNAME my-bucket.s3.amazonaws.com.
+"""),
+    # SPF +all, DMARC p=none
+    "perm.example": (False, SOA + """@ IN A 127.0.0.1
+@ IN TXT "v=spf1 +all"
+_dmarc IN TXT "v=DMARC1; p=none; rua=mailto:d@perm.example"
+@ IN CAA 0 issue "letsencrypt.org"
+"""),
+    # 13 DNS-querying terms through includes: over the limit of 10
+    "spf.example": (False, SOA + """@ IN A 127.0.0.1
+@ IN TXT "v=spf1 include:_s1.spf.example include:_s2.spf.example -all"
+_s1 IN TXT "v=spf1 a mx ptr exists:x.spf.example include:_s3.spf.example -all"
+_s2 IN TXT "v=spf1 a mx a:b.spf.example mx:c.spf.example -all"
+_s3 IN TXT "v=spf1 a mx -all"
+_dmarc IN TXT "v=DMARC1; p=reject"
+@ IN CAA 0 issue "letsencrypt.org"
+"""),
+    # well configured
+    "good.example": (False, SOA + """@ IN A 127.0.0.1
+www IN A 127.0.0.1
+@ IN MX 10 mail
+mail IN A 127.0.0.1
+@ IN TXT "v=spf1 mx -all"
+_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:d@good.example"
+@ IN CAA 0 issue "letsencrypt.org"
+@ IN CAA 0 iodef "mailto:security@good.example"
+"""),
+    # the providers' side of the dangling names
+    "herokuapp.com": (False, SOA),
+    "nowhere.example": (False, SOA),
+    "s3.amazonaws.com": (False, SOA + "* IN A 127.0.0.1\n"),
+}
+
+
+def dns_query(port, name, qtype=6, tcp=False):
+    q = struct.pack(">HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+        s.sendto(q, ("127.0.0.1", port))
+        return s.recv(4096)
+
+
+class Knot:
+    """knotd on 127.0.0.1:port serving ZONES from a temporary directory."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="secscan-knot-")
+        self.port = sstest.free_port()
+        conf = [f"server:\n    listen: 127.0.0.1@{self.port}\n    rundir: {self.dir}\n",
+                "log:\n  - target: stderr\n    any: warning\n",
+                f"database:\n    storage: {self.dir}\n",
+                f"template:\n  - id: default\n    storage: {self.dir}\n",
+                "acl:\n  - id: anyone\n    address: 0.0.0.0/0\n    action: transfer\n",
+                "zone:\n"]
+        for zone, (open_xfr, text) in ZONES.items():
+            with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
+                f.write(f"$ORIGIN {zone}.\n$TTL 300\n{text}")
+            conf.append(f"  - domain: {zone}\n    file: {zone}.zone\n" + ("    acl: anyone\n" if open_xfr else ""))
+        self.conf = os.path.join(self.dir, "knot.conf")
+        with open(self.conf, "w") as f:
+            f.write("".join(conf))
+
+    def __enter__(self):
+        self.log = open(os.path.join(self.dir, "knot.log"), "wb")
+        self.proc = subprocess.Popen(["knotd", "-c", self.conf], stdout=self.log, stderr=self.log)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError("knotd exited: " + open(os.path.join(self.dir, "knot.log")).read())
+            try:
+                return len(dns_query(self.port, "good.example")) > 12
+            except OSError:
+                return False
+        sstest.wait_for(ready, timeout=15, what="knotd")
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def site(handler):
+    host = handler.headers.get("Host", "").split(":")[0]
+    port = handler.server.server_address[1]
+    if host == "assets.bad.example":
+        return 404, [("Content-Type", "application/xml")], \
+            "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>"
+    body = "<html><body>shop</body></html>"
+    if host == "bad.example":
+        body = (f'<html><script src="http://assets.bad.example:{port}/app.js"></script>'
+                '<img src="https://old.bad.example/logo.png"><a href="https://github.com/x">x</a></html>')
+    return 200, [("Content-Type", "text/html")], body
+
+
+def scan(resolver_port, http, domain, budget="60"):
+    args = ["scan", f"http://{domain}:{http.port}", "--json", "--allow-private", "--modules", "dns",
+            "--resolver", f"127.0.0.1:{resolver_port}", "--budget", budget,
+            "--resolve", f"{domain}:{http.port}:127.0.0.1",
+            "--resolve", f"assets.{domain}:{http.port}:127.0.0.1"]
+    p = sstest.run_cli(*args, timeout=120)
+    assert p.returncode in (0, 1), f"secscan exited {p.returncode}: {p.stderr}"
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "completed", doc
+    for f in doc["findings"]:
+        assert f["tool"] == "dns" and f["category"] == "dns", f
+    return doc
+
+
+def checks(doc):
+    return sorted((f["check"], f["severity"]) for f in doc["findings"])
+
+
+def find(doc, check):
+    return [f for f in doc["findings"] if f["check"] == check]
+
+
+def test_zones():
+    knot, http = ENV["knot"], ENV["http"]
+    bad = scan(knot.port, http, "bad.example")
+    assert ("dns.spf-missing", "MEDIUM") in checks(bad), checks(bad)
+    assert ("dns.dmarc-missing", "MEDIUM") in checks(bad)
+    assert ("dns.caa-missing", "LOW") in checks(bad)
+    assert ("dns.wildcard", "LOW") in checks(bad)
+    axfr = find(bad, "dns.zone-transfer")
+    assert len(axfr) == 1 and axfr[0]["severity"] == "HIGH", axfr
+    assert "returned" in axfr[0]["evidence"] and "old.bad.example" in axfr[0]["evidence"], axfr
+    takeovers = {f["title"]: f for f in find(bad, "dns.subdomain-takeover")}
+    assert sorted(takeovers) == [
+        "Subdomain takeover: assets.bad.example points to an unclaimed AWS S3 resource",
+        "Subdomain takeover: www.bad.example points to an unclaimed Heroku resource"], sorted(takeovers)
+    assert all(f["severity"] == "HIGH" for f in takeovers.values())
+    assert "NXDOMAIN" in takeovers["Subdomain takeover: www.bad.example points to an unclaimed Heroku resource"][
+        "evidence"]
+    assert "NoSuchBucket" in takeovers[
+        "Subdomain takeover: assets.bad.example points to an unclaimed AWS S3 resource"]["evidence"]
+    dangling = find(bad, "dns.dangling-cname")
+    assert len(dangling) == 1 and "old.bad.example" in dangling[0]["title"], dangling
+    assert not find(bad, "dns.check-failed"), find(bad, "dns.check-failed")
+
+    perm = scan(knot.port, http, "perm.example")
+    assert checks(perm) == [("dns.dmarc-none", "LOW"), ("dns.dnssec-absent", "INFO"),
+                            ("dns.spf-permissive", "HIGH")], checks(perm)
+    assert find(perm, "dns.spf-permissive")[0]["evidence"] == "v=spf1 +all"
+
+    spf = scan(knot.port, http, "spf.example")
+    assert checks(spf) == [("dns.dnssec-absent", "INFO"), ("dns.spf-too-many-lookups", "MEDIUM")], checks(spf)
+    assert "13 DNS-querying terms" in find(spf, "dns.spf-too-many-lookups")[0]["evidence"]
+
+    good = scan(knot.port, http, "good.example")
+    assert checks(good) == [("dns.dnssec-absent", "INFO")], checks(good)
+
+
+class GarbageDns:
+    """Answers every DNS query, over UDP and TCP, with random bytes."""
+
+    def __init__(self):
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.port = self.udp.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", self.port))
+        self.tcp.listen(8)
+        self.stop = False
+
+    def _udp(self):
+        while not self.stop:
+            try:
+                data, peer = self.udp.recvfrom(4096)
+                # keep the query id so that the answer is read, then nonsense
+                self.udp.sendto(data[:2] + bytes([0x81, 0x80, 0, 1, 0, 9]) + os.urandom(40), peer)
+            except OSError:
+                return
+
+    def _tcp(self):
+        while not self.stop:
+            try:
+                c, _ = self.tcp.accept()
+                c.sendall(b"\x00\x30" + os.urandom(48))
+                c.close()
+            except OSError:
+                return
+
+    def __enter__(self):
+        for fn in (self._udp, self._tcp):
+            threading.Thread(target=fn, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop = True
+        self.udp.close()
+        self.tcp.close()
+
+
+def test_garbage_server():
+    http = ENV["http"]
+    with GarbageDns() as g:
+        started = time.time()
+        doc = scan(g.port, http, "junk.example", budget="30")
+        elapsed = time.time() - started
+    failed = find(doc, "dns.check-failed")
+    assert len(failed) == 1 and failed[0]["severity"] == "INFO", doc["findings"]
+    assert "finding the DNS zone" in failed[0]["title"], failed[0]
+    assert len(doc["findings"]) == 1, checks(doc)
+    assert elapsed < 30, elapsed
+
+
+ENV = {}
+
+
+def main():
+    if not shutil.which("knotd"):
+        raise SystemExit("knotd missing: run scripts/install-deps.sh")
+    with Knot() as knot, sstest.FixtureServer(site) as http:
+        ENV.update(knot=knot, http=http)
+        sstest.main([test_zones, test_garbage_server])
+
+
+if __name__ == "__main__":
+    main()
