@@ -269,7 +269,10 @@ int tls_cert_check(const struct tls_cert_params *p, struct tls_cert_report *r)
 	/* Read whatever the server offers: weak keys and old protocols are findings, not errors. */
 	SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-	SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+	/* No anonymous suites: they would leave the certificate unsent. Weak curves are offered so
+	 * that a certificate on one can be read (and judged). */
+	SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:@SECLEVEL=0");
+	SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384:P-521:X448:secp224r1:secp192r1");
 	if (p->ca_file ? SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1
 		       : SSL_CTX_set_default_verify_paths(ctx) != 1) {
 		ssl_error_text(r->error, sizeof(r->error), "cannot load the trust store");

@@ -1,0 +1,294 @@
+"""TLS fixtures for integration tests and benchmarks: a test CA and certificates made with the
+`openssl` CLI at test time, TLS servers on loopback (Python ssl, `openssl s_server`), and a fake
+legacy server that answers ClientHellos for suites no current OpenSSL can offer.
+"""
+import http.server
+import os
+import socket
+import socketserver
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+
+from sstest import free_port
+
+OPENSSL = "openssl"
+
+
+def _run(*args, cwd=None):
+    subprocess.run([OPENSSL, *args], check=True, cwd=cwd, capture_output=True)
+
+
+class CA:
+    """A certificate authority in a temporary directory, able to issue certificates with any
+    validity window (via `openssl ca -startdate/-enddate`), key size and digest."""
+
+    def __init__(self, name="secscan test root", parent=None, directory=None, bits=2048):
+        self.dir = directory or tempfile.mkdtemp(prefix="secscan-tls-")
+        self.name = name
+        tag = name.replace(" ", "_")
+        self.key = os.path.join(self.dir, f"{tag}.key")
+        self.cert = os.path.join(self.dir, f"{tag}.pem")
+        self.db = os.path.join(self.dir, f"{tag}.db")
+        self.serial = os.path.join(self.dir, f"{tag}.serial")
+        open(self.db, "w").close()
+        with open(self.serial, "w") as f:
+            f.write("1000\n")
+        _run("genrsa", "-out", self.key, str(bits))
+        if parent is None:
+            _run("req", "-x509", "-new", "-key", self.key, "-out", self.cert, "-days", "3650",
+                 "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        else:
+            csr = os.path.join(self.dir, f"{tag}.csr")
+            _run("req", "-new", "-key", self.key, "-out", csr, "-subj", f"/CN={name}")
+            parent._sign(csr, self.cert, days=(-1, 3650), ext="basicConstraints=critical,CA:TRUE\n"
+                         "keyUsage=critical,keyCertSign,cRLSign\n")
+
+    def _sign(self, csr, out, days, ext, md="sha256"):
+        conf = os.path.join(self.dir, "ca.cnf")
+        extfile = os.path.join(self.dir, "ext.cnf")
+        with open(extfile, "w") as f:
+            f.write("[ext]\n" + ext)
+        with open(conf, "w") as f:
+            f.write(f"""[ca]
+default_ca = ca_section
+[ca_section]
+database = {self.db}
+serial = {self.serial}
+new_certs_dir = {self.dir}
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[policy_any]
+commonName = supplied
+""")
+        start = time.gmtime(time.time() + days[0] * 86400)
+        end = time.gmtime(time.time() + days[1] * 86400)
+        fmt = "%Y%m%d%H%M%SZ"
+        args = ["ca", "-batch", "-config", conf, "-in", csr, "-out", out, "-notext",
+                "-md", md, "-startdate", time.strftime(fmt, start), "-enddate", time.strftime(fmt, end),
+                "-extfile", extfile, "-extensions", "ext", "-keyfile", self.key, "-cert", self.cert]
+        _run(*args)
+
+    def issue(self, name, sans=("IP:127.0.0.1", "DNS:localhost"), days=(-1, 365), bits=2048,
+              md="sha256", key_type="rsa", aia=False, self_signed=False):
+        """Issues a leaf certificate; returns (cert_path, key_path). days is (start, end) relative
+        to now; key_type "rsa" or an EC curve name."""
+        tag = name.replace(" ", "_").replace("*", "star")
+        key = os.path.join(self.dir, f"{tag}.key")
+        cert = os.path.join(self.dir, f"{tag}.pem")
+        csr = os.path.join(self.dir, f"{tag}.csr")
+        if key_type == "rsa":
+            _run("genrsa", "-out", key, str(bits))
+        else:
+            _run("ecparam", "-name", key_type, "-genkey", "-noout", "-out", key)
+        _run("req", "-new", "-key", key, "-out", csr, "-subj", f"/CN={name}")
+        ext = "basicConstraints=CA:FALSE\nsubjectAltName=" + ",".join(sans) + "\n"
+        if aia:
+            ext += "authorityInfoAccess=caIssuers;URI:http://127.0.0.1/intermediate.crt\n"
+        if self_signed:
+            # A self-signed leaf: signed by its own key.
+            _run("req", "-x509", "-key", key, "-in", csr, "-out", cert, "-days", str(days[1]),
+                 "-" + md, "-addext", "subjectAltName=" + ",".join(sans))
+        else:
+            self._sign(csr, cert, days, ext, md=md)
+        return cert, key
+
+
+def chain_file(directory, name, *certs):
+    """Concatenates PEM files into directory/name; returns its path."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as out:
+        for c in certs:
+            with open(c) as f:
+                out.write(f.read())
+    return path
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = b"<html><body>tls fixture</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+
+class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, handler, ctx):
+        super().__init__(addr, handler)
+        self.ctx = ctx
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        # The handshake runs in the request thread: a probe that hangs up early costs nothing.
+        return sock, addr
+
+    def process_request_thread(self, request, client_address):
+        try:
+            request.settimeout(5)
+            tls = self.ctx.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            self.shutdown_request(request)
+            return
+        super().process_request_thread(tls, client_address)
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+class HTTPSServer:
+    """An HTTPS server (Python ssl, HTTP/1.1 answers) on 127.0.0.1 with the given chain file and key.
+    Weak keys and SHA-1 certificates load because the context runs at security level 0."""
+
+    def __init__(self, certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
+                 max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="ALL:@SECLEVEL=0"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers(ciphers)
+        ctx.minimum_version = min_version
+        ctx.maximum_version = max_version
+        ctx.load_cert_chain(certfile, keyfile)
+        self.httpd = _TLSServer(("127.0.0.1", 0), _QuietHandler, ctx)
+        self.port = self.httpd.server_address[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class SServer:
+    """`openssl s_server` on a free loopback port (-www answers GETs); extra args pass through."""
+
+    def __init__(self, certfile, keyfile, *args):
+        self.port = free_port()
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.cmd = [OPENSSL, "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", certfile,
+                    "-key", keyfile, "-www", "-quiet", *args]
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"s_server exited: {self.proc.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("s_server did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stderr.close()
+
+
+def _client_hello(data):
+    """(version, suites) of a ClientHello record, or None. Only what the fake server needs."""
+    if len(data) < 5 or data[0] != 22:
+        return None
+    rlen = int.from_bytes(data[3:5], "big")
+    hs = data[5:5 + rlen]
+    if len(hs) < 4 + 2 + 32 + 1 or hs[0] != 1:
+        return None
+    version = int.from_bytes(hs[4:6], "big")
+    off = 4 + 2 + 32
+    off += 1 + hs[off]
+    slen = int.from_bytes(hs[off:off + 2], "big")
+    suites = [int.from_bytes(hs[off + 2 + i:off + 4 + i], "big") for i in range(0, slen, 2)]
+    return version, suites
+
+
+class LegacyServer:
+    """A fake TLS server: reads a ClientHello and, if it offers one of accepts[version], answers
+    with a ServerHello choosing the first such suite in the server's own order (then closes);
+    otherwise a handshake_failure alert. mode "garbage", "truncated" or "silent" misbehaves instead.
+    No crypto: it exists to prove detection of suites that OpenSSL cannot negotiate at all."""
+
+    def __init__(self, accepts=None, mode="hello"):
+        self.accepts = accepts or {}
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _answer(self, data):
+        parsed = _client_hello(data)
+        if parsed is None:
+            return bytes([21, 3, 1, 0, 2, 2, 10])  # unexpected_message
+        version, offered = parsed
+        for suite in self.accepts.get(version, []):
+            if suite in offered:
+                body = version.to_bytes(2, "big") + os.urandom(32) + b"\x00" + suite.to_bytes(2, "big") + b"\x00"
+                hs = b"\x02" + len(body).to_bytes(3, "big") + body
+                return bytes([22]) + version.to_bytes(2, "big") + len(hs).to_bytes(2, "big") + hs
+        return bytes([21, 3, 1, 0, 2, 2, 40])  # handshake_failure
+
+    def _serve(self, conn):
+        try:
+            conn.settimeout(5)
+            data = b""
+            while len(data) < 5 or len(data) < 5 + int.from_bytes(data[3:5], "big"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            if self.mode == "garbage":
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            elif self.mode == "truncated":
+                conn.sendall(self._answer(data)[:12])
+            elif self.mode == "silent":
+                time.sleep(8)
+            else:
+                conn.sendall(self._answer(data))
+        except OSError:
+            pass
+        finally:
+            conn.close()
