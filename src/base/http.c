@@ -427,6 +427,15 @@ static void xfer_done(struct http_sched *s, struct xfer *x, CURLcode rc)
 		r->ip = xstrdup(ip);
 	}
 	str_copy(hostdesc, sizeof(hostdesc), x->host_key);
+	if (rc != CURLE_OK) {
+		/* Connected (curl knows the peer's address) but no TLS session was established.
+		 * curl's connect time is no help: it includes the TLS handshake. */
+		curl_off_t tls = 0;
+		const char *scheme = NULL;
+		curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+		curl_easy_getinfo(x->easy, CURLINFO_SCHEME, &scheme);
+		r->tls_failed = ip && *ip && tls == 0 && scheme && !strcasecmp(scheme, "https");
+	}
 	xfer_detach(s, x);
 	r->status = status;
 

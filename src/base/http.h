@@ -60,6 +60,8 @@ struct http_response {
 	bool truncated;     /* the body was longer than the cap */
 	char *ip;           /* address connected to */
 	long elapsed_ms;
+	bool tls_failed;    /* err set after the TCP connection was made, in or before the TLS
+			     * handshake of an https URL (bad or no TLS on a listening port) */
 };
 
 struct http_sched;

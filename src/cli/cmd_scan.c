@@ -39,7 +39,7 @@ struct scan_args {
 	bool json, allow_private;
 	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
 	enum severity fail_on;
-	long budget_s, timeout_ms;
+	long budget_s, timeout_ms, expiry_days;
 	const char *resolve[MAX_RESOLVE + 1];
 	size_t nresolve;
 };
@@ -65,6 +65,7 @@ static void usage(FILE *out)
 		"                         (default: ~100 ports where exposed services live)\n"
 		"  --rules DIR            add the check rule files (*.json) of DIR\n"
 		"  --ca-file FILE         trust store for the checks that verify certificates\n"
+		"  --expiry-days N        warn about certificates expiring within N days (default 30)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error\n");
@@ -106,7 +107,7 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -119,6 +120,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"resolver", required_argument, NULL, O_RESOLVER},
 		{"ports", required_argument, NULL, O_PORTS},
+		{"expiry-days", required_argument, NULL, O_EXPIRY_DAYS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -157,6 +159,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		case O_TIMEOUT:
 			if (str_to_long(optarg, 1, 600000, &a->timeout_ms)) {
 				fprintf(stderr, "secscan scan: --timeout takes milliseconds between 1 and 600000\n");
+				return 2;
+			}
+			break;
+		case O_EXPIRY_DAYS:
+			if (str_to_long(optarg, 1, 3650, &a->expiry_days)) {
+				fprintf(stderr, "secscan scan: --expiry-days takes days between 1 and 3650\n");
 				return 2;
 			}
 			break;
@@ -392,6 +400,8 @@ int cmd_scan(int argc, char **argv)
 	o.modules = a.modules;
 	o.resolver = a.resolver;
 	o.ports = a.ports;
+	if (a.expiry_days)
+		o.expiry_warn_days = (int)a.expiry_days;
 	/* one target: what the user named (discovered hosts of the same app may join it) */
 	s.tty = isatty(STDERR_FILENO) == 1;
 	str_copy(s.host, sizeof(s.host), host);

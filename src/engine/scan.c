@@ -378,6 +378,17 @@ static int target_recon(struct scan_run *run, struct target_ctx *c)
 		main = http_batch_add(b, &req);
 		http_batch_wait(b);
 	}
+	if (main->err && main->tls_failed && t->https) {
+		/* The port takes connections but its TLS fails: the site is there and broken. The
+		 * modules run without a main page, and the tls module says what is wrong. */
+		t->plain = plain->err ? NULL : http_batch_take(b, plain);
+		if (url_parse(t->start_url, &u) == 0) {
+			t->base_url = url_origin(&u);
+			url_release(&u);
+		}
+		stack_detect(t->plain, &t->stack);
+		goto out;
+	}
 	if (main->err) {
 		char *m = xasprintf("%s: %s", t->host, main->error ? main->error : ss_strerror(main->err));
 		run_set_error(run, m);

@@ -29,6 +29,18 @@ static bool tls_stop(void *ud)
 	return scan_aborted(ud);
 }
 
+/* A check that could not run: in the live view and in the log, so a CLI user sees why. */
+static void __attribute__((format(printf, 2, 3))) tls_warn(struct scan_target *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	scan_progress(t, MOD, "%s", msg);
+	log_warn("tls: %s", msg);
+	free(msg);
+}
+
 static void emit(struct tls_ctx *c, const char *check, const char *detail, const char *evidence,
 		 int severity)
 {
@@ -72,49 +84,33 @@ static bool any_accepted(const struct tls_enum *e)
 }
 
 /*
- * Finds where TLS is served: the target's port when it is https; otherwise port 443 and the
- * target's own port, since a site that answers only on http has no TLS anywhere. Returns true
- * with c->addr and the enumeration filled, or false after emitting https-missing (or when the
- * SSRF guard refused the host).
+ * Enumerates the TLS port of the target: its own port when it is https; for a plain-http target,
+ * 443 when the site is on the default port, else the site's own port (the same origin over TLS).
+ * Returns true with c->addr and the enumeration filled; false after emitting https-missing, or
+ * when the host cannot be reached (SSRF guard, no address).
  */
 static bool find_tls_port(struct tls_ctx *c, struct tls_enum *e)
 {
 	struct scan_target *t = c->t;
-	int ports[2] = {t->https ? t->port : 443, 0};
-	if (!t->https && t->port != 80 && t->port != 443)
-		ports[1] = t->port;
-	struct buf why;
-	buf_init(&why, 600);
-	for (size_t i = 0; i < ARRAY_SIZE(ports) && ports[i]; i++) {
-		char ip[64];
-		int rc = resolve_host(t->hostname, ports[i], c->opt->http.resolve,
-				      c->opt->http.allow_private, &c->addr, ip, sizeof(ip));
-		set_location(c, ports[i]);
-		if (rc == SS_EDENIED) {
-			scan_progress(t, MOD, "%s: refused by the SSRF guard (private address)", c->location);
-			buf_release(&why);
-			return false;
-		}
-		if (rc) {
-			buf_appendf(&why, "%s%s: %s", why.len ? "; " : "", c->location, ss_strerror(rc));
-			continue;
-		}
-		enumerate(c, e, false);
-		if (any_accepted(e)) {
-			buf_release(&why);
-			return true;
-		}
-		buf_appendf(&why, "%s%s: %s", why.len ? "; " : "", c->location,
-			    e->error[0] ? e->error : "no TLS version accepted");
-		tls_enum_release(e);
+	int port = t->https || t->port != 80 ? t->port : 443;
+	char ip[64], why[520];
+	set_location(c, port);
+	int rc = resolve_host(t->hostname, port, c->opt->http.resolve, c->opt->http.allow_private,
+			      &c->addr, ip, sizeof(ip));
+	if (rc) {
+		tls_warn(t, "%s: %s", c->location,
+			 rc == SS_EDENIED ? "refused by the SSRF guard (private address)" : ss_strerror(rc));
+		return false;
 	}
-	if (!t->https) {
-		set_location(c, ports[0]);
-		emit(c, "tls.https-missing", NULL, buf_str(&why), -1);
-	} else {
-		scan_progress(t, MOD, "no TLS handshake possible: %s", buf_str(&why));
-	}
-	buf_release(&why);
+	enumerate(c, e, false);
+	if (any_accepted(e))
+		return true;
+	snprintf(why, sizeof(why), "%s: %s", c->location, e->error[0] ? e->error : "no TLS version accepted");
+	tls_enum_release(e);
+	if (!t->https)
+		emit(c, "tls.https-missing", NULL, why, -1);
+	else
+		tls_warn(t, "no TLS handshake possible: %s", why);
 	return false;
 }
 
@@ -148,9 +144,9 @@ static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
 	}
 }
 
-/* Lists the accepted suites having any of flags, as "TLS 1.0: RC4-SHA, RC4-MD5; TLS 1.2: ...";
- * returns how many. */
-static size_t suites_with(const struct tls_enum *e, unsigned flags, struct buf *out)
+/* Lists the accepted suites having any of flags and none of without, as "TLS 1.0: RC4-SHA,
+ * RC4-MD5; TLS 1.2: ..."; returns how many. */
+static size_t suites_with(const struct tls_enum *e, unsigned flags, unsigned without, struct buf *out)
 {
 	size_t count = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++) {
@@ -158,7 +154,7 @@ static size_t suites_with(const struct tls_enum *e, unsigned flags, struct buf *
 		bool first = true;
 		for (size_t k = 0; k < v->nsuites; k++) {
 			const struct tls_suite *s = tls_suite_find(v->suites[k]);
-			if (!s || !(s->flags & flags))
+			if (!s || !(s->flags & flags) || (s->flags & without))
 				continue;
 			if (first)
 				buf_appendf(out, "%s%s: ", out->len ? "; " : "", tls_version_name(v->version));
@@ -184,14 +180,15 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 	buf_init(&ev, 4096);
 	for (size_t i = 0; i < ARRAY_SIZE(weak); i++) {
 		buf_reset(&ev);
-		if (suites_with(e, weak[i].flags, &ev))
+		if (suites_with(e, weak[i].flags, 0, &ev))
 			emit(c, weak[i].check, NULL, buf_str(&ev), -1);
 	}
 
-	/* Forward secrecy: not one accepted suite with an ephemeral key exchange. */
+	/* Forward secrecy: not one accepted suite with an authenticated ephemeral key exchange
+	 * (anonymous DH is ephemeral, but anyone in the middle can do it). */
 	buf_reset(&ev);
-	if (!suites_with(e, TLS_SUITE_FS, &ev)) {
-		suites_with(e, ~0u, &ev);
+	if (!suites_with(e, TLS_SUITE_FS, TLS_SUITE_ANON, &ev)) {
+		suites_with(e, ~0u, 0, &ev);
 		emit(c, "tls.no-forward-secrecy", NULL, buf_str(&ev), -1);
 	}
 
@@ -243,16 +240,21 @@ static void cert_findings(struct tls_ctx *c)
 	};
 	struct tls_cert_report r;
 	if (tls_cert_check(&p, &r)) {
-		scan_progress(c->t, MOD, "%s: certificate not read: %s", c->location, r.error);
+		tls_warn(c->t, "%s: certificate not read: %s", c->location, r.error);
 		return;
 	}
-	char ev[1200], days[32];
+	char ev[1200], days[32], date[16];
 	snprintf(ev, sizeof(ev), "subject=%s; issuer=%s; SAN=%s; not-after=%s", r.subject, r.issuer,
 		 r.sans[0] ? r.sans : "(none)", r.not_after);
-	if (r.expired)
-		emit(c, "tls.cert-expired", r.not_after, ev, -1);
-	if (r.not_yet_valid)
-		emit(c, "tls.cert-not-yet-valid", r.not_before, ev, -1);
+	/* Titles carry the date only; the evidence has the full time. */
+	if (r.expired) {
+		snprintf(date, sizeof(date), "%.10s", r.not_after);
+		emit(c, "tls.cert-expired", date, ev, -1);
+	}
+	if (r.not_yet_valid) {
+		snprintf(date, sizeof(date), "%.10s", r.not_before);
+		emit(c, "tls.cert-not-yet-valid", date, ev, -1);
+	}
 	if (r.expires_soon) {
 		snprintf(days, sizeof(days), "%ld day%s", r.days_left, r.days_left == 1 ? "" : "s");
 		emit(c, "tls.cert-expiring-soon", days, ev, -1);

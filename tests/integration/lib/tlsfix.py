@@ -25,7 +25,7 @@ class CA:
     """A certificate authority in a temporary directory, able to issue certificates with any
     validity window (via `openssl ca -startdate/-enddate`), key size and digest."""
 
-    def __init__(self, name="secscan test root", parent=None, directory=None, bits=2048):
+    def __init__(self, name="secscan test root", parent=None, directory=None):
         self.dir = directory or tempfile.mkdtemp(prefix="secscan-tls-")
         self.name = name
         tag = name.replace(" ", "_")
@@ -36,7 +36,8 @@ class CA:
         open(self.db, "w").close()
         with open(self.serial, "w") as f:
             f.write("1000\n")
-        _run("genrsa", "-out", self.key, str(bits))
+        # CA keys are P-256: RSA key generation costs up to a second on a busy machine.
+        _run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", self.key)
         if parent is None:
             _run("req", "-x509", "-new", "-key", self.key, "-out", self.cert, "-days", "3650",
                  "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
@@ -78,13 +79,15 @@ commonName = supplied
         """Issues a leaf certificate; returns (cert_path, key_path). days is (start, end) relative
         to now; key_type "rsa" or an EC curve name."""
         tag = name.replace(" ", "_").replace("*", "star")
-        key = os.path.join(self.dir, f"{tag}.key")
         cert = os.path.join(self.dir, f"{tag}.pem")
         csr = os.path.join(self.dir, f"{tag}.csr")
-        if key_type == "rsa":
-            _run("genrsa", "-out", key, str(bits))
-        else:
-            _run("ecparam", "-name", key_type, "-genkey", "-noout", "-out", key)
+        # Leaves of one kind share a key (made once per directory): only the certificates differ.
+        key = os.path.join(self.dir, f"leaf-{key_type}-{bits}.key")
+        if not os.path.exists(key):
+            if key_type == "rsa":
+                _run("genrsa", "-out", key, str(bits))
+            else:
+                _run("ecparam", "-name", key_type, "-genkey", "-noout", "-out", key)
         _run("req", "-new", "-key", key, "-out", csr, "-subj", f"/CN={name}")
         ext = "basicConstraints=CA:FALSE\nsubjectAltName=" + ",".join(sans) + "\n"
         if aia:
@@ -126,6 +129,7 @@ class _QuietHandler(http.server.BaseHTTPRequestHandler):
 class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # probes arrive in parallel; a full backlog costs a 1 s SYN retry
 
     def __init__(self, addr, handler, ctx):
         super().__init__(addr, handler)
@@ -154,7 +158,7 @@ class HTTPSServer:
     Weak keys and SHA-1 certificates load because the context runs at security level 0."""
 
     def __init__(self, certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
-                 max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="ALL:@SECLEVEL=0"):
+                 max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="DEFAULT:@SECLEVEL=0"):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.set_ciphers(ciphers)
         ctx.minimum_version = min_version
@@ -163,7 +167,8 @@ class HTTPSServer:
         self.httpd = _TLSServer(("127.0.0.1", 0), _QuietHandler, ctx)
         self.port = self.httpd.server_address[1]
         self.url = f"https://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -237,6 +242,7 @@ class LegacyServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(128)
+        self.sock.settimeout(0.1)  # so that the accept loop sees `stopping`
         self.port = self.sock.getsockname()[1]
         self.url = f"https://127.0.0.1:{self.port}"
         self.stopping = False
@@ -248,13 +254,15 @@ class LegacyServer:
 
     def __exit__(self, *exc):
         self.stopping = True
-        self.sock.close()
         self.thread.join(timeout=5)
+        self.sock.close()
 
     def _loop(self):
         while not self.stopping:
             try:
                 conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
