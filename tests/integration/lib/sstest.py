@@ -59,6 +59,9 @@ class FixtureServer:
 
     def __init__(self, app, port=0, ssl_context=None):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        # Scanners open many connections at once: the default backlog of 5 overflows, and each
+        # dropped SYN costs the client a 1 s retry.
+        self.httpd.socket.listen(128)
         self.httpd.daemon_threads = True
         self.httpd.app = app
         scheme = "http"
@@ -67,7 +70,9 @@ class FixtureServer:
             scheme = "https"
         self.port = self.httpd.server_address[1]
         self.url = f"{scheme}://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for it.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def __enter__(self):
         self.thread.start()

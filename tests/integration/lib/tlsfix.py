@@ -2,17 +2,15 @@
 `openssl` CLI at test time, TLS servers on loopback (Python ssl, `openssl s_server`), and a fake
 legacy server that answers ClientHellos for suites no current OpenSSL can offer.
 """
-import http.server
 import os
 import socket
-import socketserver
 import ssl
 import subprocess
 import tempfile
 import threading
 import time
 
-from sstest import free_port
+from sstest import FixtureServer, free_port
 
 OPENSSL = "openssl"
 
@@ -111,72 +109,17 @@ def chain_file(directory, name, *certs):
     return path
 
 
-class _QuietHandler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        body = b"<html><body>tls fixture</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_HEAD = do_GET
-
-
-class _TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128  # probes arrive in parallel; a full backlog costs a 1 s SYN retry
-
-    def __init__(self, addr, handler, ctx):
-        super().__init__(addr, handler)
-        self.ctx = ctx
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        # The handshake runs in the request thread: a probe that hangs up early costs nothing.
-        return sock, addr
-
-    def process_request_thread(self, request, client_address):
-        try:
-            request.settimeout(5)
-            tls = self.ctx.wrap_socket(request, server_side=True)
-        except (OSError, ssl.SSLError):
-            self.shutdown_request(request)
-            return
-        super().process_request_thread(tls, client_address)
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class HTTPSServer:
-    """An HTTPS server (Python ssl, HTTP/1.1 answers) on 127.0.0.1 with the given chain file and key.
+def HTTPSServer(certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
+                max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="DEFAULT:@SECLEVEL=0"):
+    """A FixtureServer over TLS with the given chain file and key, answering every GET with a page.
     Weak keys and SHA-1 certificates load because the context runs at security level 0."""
-
-    def __init__(self, certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
-                 max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="DEFAULT:@SECLEVEL=0"):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.set_ciphers(ciphers)
-        ctx.minimum_version = min_version
-        ctx.maximum_version = max_version
-        ctx.load_cert_chain(certfile, keyfile)
-        self.httpd = _TLSServer(("127.0.0.1", 0), _QuietHandler, ctx)
-        self.port = self.httpd.server_address[1]
-        self.url = f"https://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.set_ciphers(ciphers)
+    ctx.minimum_version = min_version
+    ctx.maximum_version = max_version
+    ctx.load_cert_chain(certfile, keyfile)
+    page = (200, [("Content-Type", "text/html")], "<html><body>tls fixture</body></html>")
+    return FixtureServer(lambda handler: page, ssl_context=ctx)
 
 
 class SServer:
