@@ -23,6 +23,23 @@ static bool cookie_attr_is(const char *s, const char *e, const char *name)
 	return (size_t)(e - s) == n && !strncasecmp(s, name, n);
 }
 
+#define COOKIE_MAX_AGE_CLAMP 315360000L /* ten years */
+
+/* The first run of exactly four digits in [s, e) as a year (RFC 6265 5.1.1 accepts it anywhere). */
+static int cookie_year(const char *s, const char *e)
+{
+	for (const char *p = s; p < e; p++) {
+		const char *q = p;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+		if (q - p == 4 && (p == s || p[-1] < '0' || p[-1] > '9'))
+			return (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+		if (q > p)
+			p = q;
+	}
+	return 0;
+}
+
 static void cookie_attribute(struct cookie *c, const char *s, const char *e)
 {
 	const char *eq = memchr(s, '=', (size_t)(e - s));
@@ -39,17 +56,26 @@ static void cookie_attribute(struct cookie *c, const char *s, const char *e)
 		c->partitioned = true;
 	} else if (cookie_attr_is(s, ne, "expires")) {
 		c->has_expires = vlen > 0;
+		c->expires_year = cookie_year(vs, ve);
 	} else if (cookie_attr_is(s, ne, "max-age")) {
 		/* RFC 6265 5.2.2: digits with an optional leading '-', else the attribute is ignored. */
 		const char *p = vs;
-		if (p < ve && *p == '-')
+		bool neg = p < ve && *p == '-';
+		if (neg)
 			p++;
 		bool digits = p < ve;
-		for (; p < ve; p++)
+		long v = 0;
+		for (; p < ve; p++) {
 			if (*p < '0' || *p > '9')
 				digits = false;
-		if (digits)
+			else if (v < COOKIE_MAX_AGE_CLAMP)
+				v = v * 10 + (*p - '0');
+		}
+		if (digits) {
 			c->has_max_age = true;
+			v = MIN(v, COOKIE_MAX_AGE_CLAMP);
+			c->max_age = neg ? -v : v;
+		}
 	} else if (cookie_attr_is(s, ne, "domain")) {
 		if (vlen && *vs == '.') {
 			vs++;
@@ -138,6 +164,22 @@ void cookie_describe(const struct cookie *c, struct buf *out)
 		buf_appendf(out, "; SameSite=%s", samesite[c->samesite]);
 	if (c->partitioned)
 		buf_appends(out, "; Partitioned");
+}
+
+bool cookie_is_deletion(const struct cookie *c, int now_year)
+{
+	/* Max-Age wins over Expires when both are there (RFC 6265 5.3 step 3). */
+	if (c->has_max_age)
+		return c->max_age <= 0;
+	return c->has_expires && c->expires_year && c->expires_year < now_year;
+}
+
+bool cookie_domain_is_parent(const struct cookie *c, const char *hostname)
+{
+	if (!c->domain)
+		return false;
+	size_t d = strlen(c->domain), h = strlen(hostname);
+	return h > d + 1 && hostname[h - d - 1] == '.' && !strcasecmp(hostname + h - d, c->domain);
 }
 
 const char *cookie_prefix_violation(const struct cookie *c)

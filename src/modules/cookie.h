@@ -30,7 +30,9 @@ struct cookie {
 	char *domain;      /* lower case, leading dot removed; NULL if absent */
 	char *path;        /* NULL if absent or not starting with "/" */
 	bool has_max_age;
+	long max_age;      /* seconds, when has_max_age (clamped to +-10 years) */
 	bool has_expires;
+	int expires_year;  /* the 4-digit year of Expires, 0 if none could be read */
 };
 
 /*
@@ -45,6 +47,12 @@ void cookie_describe(const struct cookie *c, struct buf *out);
 /* The prefix rules: "__Secure-" needs Secure; "__Host-" needs Secure, Path=/ and no Domain.
  * Returns NULL if the cookie keeps them, else which rule it breaks (a static string). */
 const char *cookie_prefix_violation(const struct cookie *c);
+
+/* True if the header deletes the cookie (Max-Age <= 0, or Expires before year now_year):
+ * a logout answer's cookie carries no session to protect. */
+bool cookie_is_deletion(const struct cookie *c, int now_year);
+/* True if the Domain attribute names a parent of hostname (the cookie reaches sibling hosts). */
+bool cookie_domain_is_parent(const struct cookie *c, const char *hostname);
 
 /* Session cookie names, from rules/cookies/session-names.json. */
 struct cookie_names {

@@ -30,12 +30,6 @@ static void cookies_emit(struct scan_target *t, const char *check, const struct 
 	buf_release(&ev);
 }
 
-/* Is the Domain attribute wider than the host (shared with every sibling subdomain)? */
-static bool cookies_domain_broad(const struct cookie *c, const char *hostname)
-{
-	return c->domain && strcasecmp(c->domain, hostname) != 0;
-}
-
 static void cookies_check(struct scan_target *t, const struct cookie_names *names, const struct cookie *c,
 			  bool https)
 {
@@ -55,7 +49,7 @@ static void cookies_check(struct scan_target *t, const struct cookie_names *name
 		cookies_emit(t, "cookies.httponly-missing", c, -1, NULL);
 	if (c->samesite == COOKIE_SAMESITE_UNSET || c->samesite == COOKIE_SAMESITE_INVALID)
 		cookies_emit(t, "cookies.samesite-missing", c, -1, NULL);
-	if (cookies_domain_broad(c, t->hostname))
+	if (cookie_domain_is_parent(c, t->hostname))
 		cookies_emit(t, "cookies.domain-broad", c, -1, NULL);
 }
 
@@ -72,12 +66,16 @@ static void cookies_run(struct scan_target *t)
 		return;
 	}
 	bool https = r->url ? str_starts_with_nocase(r->url, "https://") : t->https;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
 	const char *v;
 	for (size_t i = 0; (v = http_header_get_nth(r, "Set-Cookie", i)); i++) {
 		struct cookie c;
 		if (cookie_parse(&c, v, strlen(v)))
 			continue; /* browsers ignore it too */
-		cookies_check(t, &names, &c, https);
+		if (!cookie_is_deletion(&c, tm.tm_year + 1900))
+			cookies_check(t, &names, &c, https);
 		cookie_release(&c);
 	}
 	cookie_names_release(&names);

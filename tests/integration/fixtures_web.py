@@ -95,6 +95,7 @@ def leaky_site():
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("Set-Cookie", "sessionid=7f3a9c2e1b4d8f6a0c5e3b1d; Path=/"),
                 ("Set-Cookie", "theme=dark; Path=/; Max-Age=31536000"),
+                ("Set-Cookie", "remember_token=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
             ], LEAKY_PAGE
         if path in files:
             body, ctype = files[path]

@@ -254,6 +254,48 @@ static void cookie_rejects_malformed_input(void **state)
 	cookie_release(&c);
 }
 
+static void cookie_deletion_and_domain(void **state)
+{
+	struct {
+		const char *h;
+		bool deletion;
+	} cases[] = {
+		{"sid=; Max-Age=0", true},
+		{"sid=x; Max-Age=-1", true},
+		{"sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", true},
+		{"sid=; expires=Thu, 01-Jan-70 00:00:01 GMT", false}, /* two-digit year: not read */
+		{"sid=x; Expires=Wed, 21 Oct 2099 07:28:00 GMT", false},
+		{"sid=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=3600", false}, /* Max-Age wins */
+		{"sid=x; Max-Age=99999999999999999999999", false},
+		{"sid=x", false},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cookie c;
+		assert_int_equal(cookie_parse(&c, cases[i].h, strlen(cases[i].h)), 0);
+		if (cookie_is_deletion(&c, 2026) != cases[i].deletion)
+			fail_msg("deletion wrong for %s", cases[i].h);
+		cookie_release(&c);
+	}
+	struct {
+		const char *h, *host;
+		bool parent;
+	} doms[] = {
+		{"s=1; Domain=example.com", "app.example.com", true},
+		{"s=1; Domain=.EXAMPLE.com", "a.b.example.com", true},
+		{"s=1; Domain=example.com", "example.com", false},
+		{"s=1; Domain=ample.com", "app.example.com", false},
+		{"s=1; Domain=other.org", "app.example.com", false},
+		{"s=1", "app.example.com", false},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(doms); i++) {
+		struct cookie c;
+		assert_int_equal(cookie_parse(&c, doms[i].h, strlen(doms[i].h)), 0);
+		if (cookie_domain_is_parent(&c, doms[i].host) != doms[i].parent)
+			fail_msg("domain wrong for %s on %s", doms[i].h, doms[i].host);
+		cookie_release(&c);
+	}
+}
+
 static void cookie_prefix_rules(void **state)
 {
 	struct {
@@ -650,6 +692,7 @@ int main(void)
 		cmocka_unit_test(csp_assessment_finds_weaknesses),
 		cmocka_unit_test(cookie_parses_attributes),
 		cmocka_unit_test(cookie_rejects_malformed_input),
+		cmocka_unit_test(cookie_deletion_and_domain),
 		cmocka_unit_test(cookie_prefix_rules),
 		cmocka_unit_test(cookie_session_names_from_rules),
 		cmocka_unit_test(matcher_conditions),
