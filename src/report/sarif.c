@@ -42,13 +42,13 @@ static bool is_network(const struct finding *f)
 
 /*
  * The physical location of a finding: a URL as it is; "host:port" of a network finding as the
- * network-path reference "//host:port"; "path:line" of a file as the path and a startLine.
+ * network-path reference "//host:port"; "path:line[:column]" of a file as the path and a region.
  */
 static json_t *location_json(const struct finding *f)
 {
 	const char *loc = f->location && *f->location ? f->location : NULL;
 	struct buf uri;
-	long line = 0;
+	long line = 0, column = 0;
 	buf_init(&uri, REPORT_OUTPUT_MAX);
 	if (!loc) {
 		buf_appends(&uri, "//");
@@ -60,18 +60,30 @@ static json_t *location_json(const struct finding *f)
 		put_uri(&uri, loc);
 	} else {
 		char *path = xstrdup(loc);
-		char *colon = strrchr(path, ':');
-		if (colon && colon != path && str_to_long(colon + 1, 1, INT_MAX, &line) == 0)
+		/* "path:line:column" (as secscan secrets writes it) or "path:line" */
+		long nums[2];
+		int k = 0;
+		for (char *colon; k < 2 && (colon = strrchr(path, ':')) && colon != path &&
+				  str_to_long(colon + 1, 1, INT_MAX, &nums[k]) == 0;
+		     k++)
 			*colon = '\0';
-		else
-			line = 0;
+		if (k == 2) {
+			line = nums[1];
+			column = nums[0];
+		} else if (k == 1) {
+			line = nums[0];
+		}
 		put_uri(&uri, path);
 		free(path);
 	}
 	json_t *phys = json_object();
 	json_object_set_new(phys, "artifactLocation", json_pack("{s:o}", "uri", report_json_string(buf_str(&uri))));
-	if (line > 0)
-		json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", (json_int_t)line));
+	if (line > 0) {
+		json_t *region = json_pack("{s:I}", "startLine", (json_int_t)line);
+		if (column > 0)
+			json_object_set_new(region, "startColumn", json_integer(column));
+		json_object_set_new(phys, "region", region);
+	}
 	buf_release(&uri);
 	return json_pack("{s:o}", "physicalLocation", phys);
 }

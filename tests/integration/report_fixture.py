@@ -54,7 +54,7 @@ def fixture(**extra):
                     "Server: nginx", 5, "disclosure"),
             finding("t.redis", "t1.example", "HIGH", "Redis open to the internet on t1.example:6379",
                     "t1.example:6379", "+PONG", 6, "network"),
-            finding("t.secret", "t2.example", "CRITICAL", "Key in source <&\"'>", "src/app.js:42",
+            finding("t.secret", "t2.example", "CRITICAL", "Key in source <&\"'>", "src/app.js:42:7",
                     "const key = \"sk-...\" ]]> \x1b[31m", 7, "secrets"),
         ],
     })

@@ -69,7 +69,8 @@ def test_sarif_has_the_shape_github_reads():
     assert "Send HSTS" in by_rule["t.hsts"]["help"]["text"]
     file_result = next(r for r in results if r["properties"]["target"] == "t2.example")
     loc = file_result["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "src/app.js" and loc["region"]["startLine"] == 42
+    assert loc["artifactLocation"]["uri"] == "src/app.js"
+    assert loc["region"] == {"startLine": 42, "startColumn": 7}
 
 
 def test_junit_is_well_formed_and_counts_failures():

@@ -374,10 +374,12 @@ static json_t *sarif_result(json_t *log, size_t i)
 static void sarif_shape(void **state)
 {
 	make_fixture();
-	struct finding f[ARRAY_SIZE(fixture_findings) + 1];
+	struct finding f[ARRAY_SIZE(fixture_findings) + 2];
 	memcpy(f, fixture_findings, sizeof(fixture_findings));
 	f[7] = fx("t.secret", "repo", SEV_CRITICAL, "Key in source", "src/config.js:42", "\xff\xfe bad utf-8", 8);
 	f[7].category = (char *)"secrets";
+	f[8] = fx("t.secret", "repo", SEV_LOW, "Key in a column", "lib/a:b.js:7:19", "", 9);
+	f[8].category = (char *)"secrets";
 	json_t *log = report_sarif_json(f, ARRAY_SIZE(f));
 	assert_string_equal(json_string_value(json_object_get(log, "version")), "2.1.0");
 	json_t *run = json_array_get(json_object_get(log, "runs"), 0);
@@ -385,10 +387,10 @@ static void sarif_shape(void **state)
 	assert_string_equal(json_string_value(json_object_get(driver, "name")), "secscan");
 	json_t *rules = json_object_get(driver, "rules");
 	assert_int_equal(json_array_size(rules), 6); /* one per check used */
-	assert_int_equal(json_array_size(json_object_get(run, "results")), 8);
+	assert_int_equal(json_array_size(json_object_get(run, "results")), 9);
 
 	/* Sorted: the two criticals first; each result points at its rule. */
-	for (size_t i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 9; i++) {
 		json_t *r = sarif_result(log, i);
 		json_t *rule = json_array_get(rules, (size_t)json_integer_value(json_object_get(r, "ruleIndex")));
 		assert_string_equal(json_string_value(json_object_get(r, "ruleId")),
@@ -410,6 +412,13 @@ static void sarif_shape(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(phys, "region"), "startLine")), 42);
 	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r1, "message"), "text")),
 			       "\xef\xbf\xbd\xef\xbf\xbd bad utf-8"));
+	assert_null(json_object_get(json_object_get(phys, "region"), "startColumn"));
+	json_t *col = sarif_result(log, 7); /* path:line:column, a colon in the path */
+	phys = json_object_get(json_array_get(json_object_get(col, "locations"), 0), "physicalLocation");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(phys, "artifactLocation"), "uri")),
+			    "lib/a:b.js");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(phys, "region"), "startLine")), 7);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(phys, "region"), "startColumn")), 19);
 	json_t *redis = sarif_result(log, 2); /* HIGH, seq 6: a network location */
 	assert_string_equal(json_string_value(json_object_get(redis, "ruleId")), "t.redis");
 	phys = json_object_get(json_array_get(json_object_get(redis, "locations"), 0), "physicalLocation");
