@@ -69,10 +69,10 @@ def test_leaky_site():
     assert "sessionid" in httponly["title"]
     assert httponly["evidence"] == "Set-Cookie: sessionid=<hidden>; Path=/", httponly["evidence"]
     one(doc, "cookies.samesite-missing", "LOW")
-    # Secure cannot be asked of a plain-HTTP site.
     # theme is no session cookie; remember_token is being deleted (an expired Expires).
     assert not [f for f in doc["findings"] if f["tool"] == "cookies" and "theme" in f["title"]]
     assert not [f for f in doc["findings"] if "remember_token" in f["title"]]
+    # Secure cannot be asked of a plain-HTTP site.
     assert not by_check(doc, "cookies.secure-missing")
 
     one(doc, "headers.csp-missing", "MEDIUM")

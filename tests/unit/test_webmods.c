@@ -647,6 +647,11 @@ static void catalogue_entries_are_complete(void **state)
 			json_t *st = json_object_get(c, "stacks");
 			if (!json_object_get(st, "default"))
 				fail_msg("%s: no default fix", id);
+			/* Header and cookie fixes are set in the server or the app: every stack gets one. */
+			const char *every[] = {"nginx", "apache", "caddy", "express", "nextjs", "vercel", "netlify", "cloudflare"};
+			for (size_t k = 0; m < 2 && k < ARRAY_SIZE(every); k++)
+				if (!json_object_get(st, every[k]))
+					fail_msg("%s: no %s fix", id, every[k]);
 			const char *key;
 			json_t *v;
 			json_object_foreach(st, key, v) {
