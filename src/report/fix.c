@@ -180,19 +180,13 @@ static char *title_key(const struct finding *f)
 	return xstrdup(title);
 }
 
-static void group_titles(struct buf *b, const struct fix_group *g)
+/* The first finding's title, and how many more locations the FIX covers: "(and 2 more locations)"
+ * reads right whether the title names the location at its end or inside a {detail}. */
+static void group_title(struct buf *b, const struct fix_group *g)
 {
-	if (g->n == 1) {
-		report_put_line(b, g->items[0]->title);
-		return;
-	}
-	char *n = xasprintf("%zu locations", g->n);
-	const char *mark = strchr(g->key, '\x01');
-	char *title = mark ? xasprintf("%.*s%s%s", (int)(mark - g->key), g->key, n, mark + 1)
-			   : xasprintf("%s (%s)", g->key, n);
-	report_put_line(b, title);
-	free(title);
-	free(n);
+	report_put_line(b, g->items[0]->title);
+	if (g->n > 1)
+		buf_appendf(b, " (and %zu more location%s)", g->n - 1, g->n > 2 ? "s" : "");
 }
 
 /* Groups the target's findings of LOW and above, in FIX order (sorted holds all findings). */
@@ -404,7 +398,7 @@ static void put_target(struct buf *b, const struct fix_request *req, const struc
 	for (size_t i = 0; i < ng; i++) {
 		const struct finding *first = groups[i].items[0];
 		buf_appendf(b, "## FIX-%d: ", ++*fix_no);
-		group_titles(b, &groups[i]);
+		group_title(b, &groups[i]);
 		buf_appendf(b, " [%s]\n\n**Target:** ", severity_name(first->severity));
 		report_put_line(b, t->host);
 		if (groups[i].n == 1 && first->location && *first->location) {

@@ -42,7 +42,7 @@ def test_body_has_fixes_in_severity_order():
     assert headings[:4] == [
         "## FIX-1: Anthropic API key exposed at /main.js [CRITICAL]",
         "## FIX-2: Strict-Transport-Security header missing [MEDIUM]",
-        "## FIX-3: Source map exposed at 2 locations [LOW]",
+        "## FIX-3: Source map exposed at /a.js.map (and 1 more location) [LOW]",
         "## Informational",
     ], headings
     assert "**File to modify:** `next.config.js` (detected stack: nextjs)" in body

@@ -267,7 +267,7 @@ static void fix_body_order_and_content(void **state)
 		"curl -sI https://myapp.com/ | grep -i strict-transport-security\n```",
 		"https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security",
 		/* one FIX for the same check at two locations */
-		"## FIX-4: Source map exposed at 2 locations [LOW]\n",
+		"## FIX-4: Source map exposed at /a.js.map (and 1 more location) [LOW]\n",
 		"**Locations:**\n\n- `https://myapp.com/a.js.map`\n- `https://myapp.com/b.js.map`\n",
 		"curl -s -o /dev/null -w '%{http_code}' https://myapp.com/a.js.map\n"
 		"curl -s -o /dev/null -w '%{http_code}' https://myapp.com/b.js.map\n```",
