@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"scan", cmd_scan, "scan a site in-process and print its findings"},
+	{"secrets", cmd_secrets, "find leaked keys in files and directories"},
 	{NULL, NULL, NULL},
 };
 

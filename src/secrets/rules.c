@@ -1,14 +1,18 @@
 #include "base/common.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "engine/rules_embedded.h"
 #include "secrets/rules_int.h"
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Loading rule files (rules/secrets/ (JSON files)) and compiling them into one Vectorscan database. */
 
 #define RULE_FILE_MAX (4 * 1024 * 1024)
+#define DB_CACHE_MAX (256 * 1024 * 1024)
 
 static const struct {
 	const char *name;
@@ -140,6 +144,7 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 		goto out;
 	}
 	r.pub.entropy = json_number_value(json_object_get(o, "entropy"));
+	r.generic = json_is_true(json_object_get(o, "generic"));
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(o, "validators"), i, v) {
@@ -272,6 +277,65 @@ static const char *const decoder_exprs[SDEC_COUNT] = {
 	[SDEC_JS] = "\\\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|/)",
 };
 
+/*
+ * Compiling the database takes a second or more, so a serialized copy is kept in the user's cache
+ * directory, named by a hash of everything that goes into it (Vectorscan version, expressions,
+ * flags, ids): any change to the rules makes a new name.
+ */
+static char *db_cache_path(const char *const *exprs, const unsigned *flags, const unsigned *ids, size_t k)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if ((!xdg || !*xdg) && (!home || !*home))
+		return NULL;
+	struct buf b;
+	buf_init(&b, SIZE_MAX / 2);
+	buf_appends(&b, hs_version());
+	for (size_t i = 0; i < k; i++)
+		buf_appendf(&b, "\n%u %u %s", flags[i], ids[i], exprs[i]);
+	char hash[65];
+	crypto_sha256_hex(b.data, b.len, hash);
+	buf_release(&b);
+	return xdg && *xdg ? xasprintf("%s/secscan/secrets-%.32s.hsdb", xdg, hash)
+			   : xasprintf("%s/.cache/secscan/secrets-%.32s.hsdb", home, hash);
+}
+
+static hs_database_t *db_cache_load(const char *path)
+{
+	struct buf b;
+	buf_init(&b, DB_CACHE_MAX);
+	hs_database_t *db = NULL;
+	if (buf_read_file(&b, path) == 0 && b.len && hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
+		db = NULL;
+	buf_release(&b);
+	return db;
+}
+
+/* Best effort: a cache that cannot be written only costs the next run its compile time. */
+static void db_cache_store(const char *path, const hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	mkdir(parent, 0700);
+	mkdir(dir, 0700);
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	bool ok = f && fwrite(bytes, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0)
+		unlink(tmp); /* written whole and renamed, so readers never see half a file */
+	free(tmp);
+	free(parent);
+	free(dir);
+	free(bytes);
+}
+
 static int build_db(struct secret_rules *rs, char **err)
 {
 	size_t n = SDEC_COUNT;
@@ -304,13 +368,20 @@ static int build_db(struct secret_rules *rs, char **err)
 	rs->maxback = MAX(rs->maxback, SECRETS_DECODE_REGION + SECRETS_CONTEXT);
 	hs_compile_error_t *cerr = NULL;
 	int rc = 0;
+	char *cache = db_cache_path(exprs, flags, ids, k);
+	if (cache && (rs->db = db_cache_load(cache)))
+		goto done;
 	if (hs_compile_multi(exprs, flags, ids, (unsigned)k, HS_MODE_STREAM, NULL, &rs->db, &cerr) != HS_SUCCESS) {
 		int e = cerr ? cerr->expression : -1;
 		err_set(err, "rule %s: %s", e >= 0 && (size_t)ids[e] < rs->n ? rs->rules[ids[e]].pub.id : "?",
 			cerr ? cerr->message : "cannot compile");
 		hs_free_compile_error(cerr);
 		rc = SS_EINVAL;
+	} else if (cache) {
+		db_cache_store(cache, rs->db);
 	}
+done:
+	free(cache);
 	for (size_t i = 0; i < n; i++)
 		free(owned[i]);
 	free(owned);

@@ -25,6 +25,7 @@ struct srule {
 	char *pattern;
 	pcre2_code *re;
 	uint32_t group;      /* capture holding the secret */
+	bool generic;        /* a catch-all rule: yields to any provider rule whose shape the value has */
 	uint32_t lookback;   /* bytes before a trigger's end where a match may start */
 	uint32_t lookahead;  /* bytes after a trigger's end a match may need */
 	char **keywords;     /* when set, these literals trigger the rule instead of its pattern */

@@ -237,6 +237,16 @@ static bool is_example(const struct secret_rules *rs, const char *v, size_t len)
 	return false;
 }
 
+/* true if a provider rule's pattern matches inside the value: then that rule alone judges it
+ * (a GitHub token with a bad checksum is no "generic API key" either). */
+static bool has_provider_shape(const struct secret_rules *rs, pcre2_match_data *md, const char *v, size_t len)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!rs->rules[i].generic && re_matches(rs->rules[i].re, md, v, len))
+			return true;
+	return false;
+}
+
 /* Validators; may refine the severity and the name. false: not a secret. */
 static bool validate(struct sctx *c, const struct srule *r, const char *v, size_t len, uint64_t off,
 		     struct secret_hit *hit)
@@ -293,6 +303,8 @@ static void consider(struct sctx *c, size_t ri, const char *v, size_t len, uint6
 	if (!(r->pub.validators & SV_PEM_BODY) && secret_is_placeholder(v, len))
 		return;
 	if (r->pub.entropy > 0 && secret_entropy(v, len) < r->pub.entropy)
+		return;
+	if (r->generic && has_provider_shape(s->rules, s->pair_md, v, len))
 		return;
 	struct secret_hit hit = {.rule = &r->pub, .severity = r->pub.severity, .name = r->pub.name};
 	if (!validate(c, r, v, len, off, &hit))
@@ -539,4 +551,24 @@ int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, b
 		rc = secret_scanner_feed(s, data, len);
 	int rc2 = secret_scanner_end(s);
 	return rc ? rc : rc2;
+}
+
+void secret_hit_describe(const struct secret_hit *hit, struct secret_finding_text *out)
+{
+	out->check = hit->severity == SEV_INFO ? "secrets.public-key" : "secrets.exposed";
+	snprintf(out->evidence, sizeof(out->evidence), "Found: %s at line %" PRIu64 ", column %" PRIu64 "%s%s%s",
+		 hit->redacted, hit->line, hit->column, hit->decoded ? " (in " : "", hit->decoded ? hit->decoded : "",
+		 hit->decoded ? "-decoded text)" : "");
+	snprintf(out->discriminator, sizeof(out->discriminator), "%s:%s", hit->rule->id, hit->value_hash);
+	if (hit->severity == SEV_INFO)
+		out->description = xasprintf("%s (rule %s). %s", hit->name, hit->rule->id, hit->rule->fix);
+	else
+		out->description = xasprintf("%s (rule %s): anyone who can read it can use it until it is revoked. "
+					     "How to fix: %s", hit->name, hit->rule->id, hit->rule->fix);
+}
+
+void secret_finding_text_release(struct secret_finding_text *t)
+{
+	free(t->description);
+	t->description = NULL;
 }

@@ -85,6 +85,46 @@ int secret_scanner_end(struct secret_scanner *s);
 int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, bool first_party,
 		       secret_hit_fn fn, void *ud);
 
+/* What a hit becomes as a finding, shared by every face that reports secrets. */
+struct secret_finding_text {
+	const char *check;       /* "secrets.exposed", or "secrets.public-key" for keys public by design */
+	char evidence[200];      /* "Found: sk-ant-api03-…(108 chars) at line 3, column 15" */
+	char discriminator[160]; /* "rule-id:sha256-of-value": the fingerprint input, never the value */
+	char *description;       /* what it is and the rule's fix; owned, freed by secret_finding_text_release */
+};
+void secret_hit_describe(const struct secret_hit *hit, struct secret_finding_text *out);
+void secret_finding_text_release(struct secret_finding_text *t);
+
+/* --- files and directories (secscan secrets, repository scans) --- */
+
+struct ignore_list;
+
+struct secret_files_options {
+	size_t chunk;          /* bytes read at a time (memory is bounded by it); default 1 MiB */
+	uint64_t max_size;     /* larger files are skipped; 0: no limit */
+	bool binary;           /* also scan files that look binary (a NUL in the first 8000 bytes) */
+	bool gitignore;        /* honour .gitignore files met on the way */
+	const struct ignore_list *exclude; /* patterns relative to each PATH given; may be NULL */
+};
+
+struct secret_files_stats {
+	uint64_t files, bytes;  /* scanned */
+	uint64_t skipped_binary, skipped_size, skipped_ignored, errors;
+};
+
+/* Called for each hit with the file's path as given or found under a directory. */
+typedef void (*secret_file_hit_fn)(void *ud, const char *path, const struct secret_hit *hit);
+
+/*
+ * Scans files and directories (recursively; symbolic links and .git are not followed), streaming
+ * each file in chunks. Inline suppressions count only in first-party files (not under
+ * node_modules/, vendor/, third_party/, dist/, build/, not *.min.*). 0, or SS_EIO if a PATH
+ * given cannot be read at all (st->errors counts the others).
+ */
+int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t n,
+		      const struct secret_files_options *o, secret_file_hit_fn fn, void *ud,
+		      struct secret_files_stats *st);
+
 /* --- helpers, exposed for tests and other scanners --- */
 
 /* "first characters…(N chars)" of a secret into out (never the whole value). */

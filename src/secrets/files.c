@@ -1,0 +1,165 @@
+#include "base/common.h"
+#include "base/ignore.h"
+#include "base/str.h"
+#include "secrets/secrets.h"
+#include <dirent.h>
+#include <sys/stat.h>
+
+/* Walking files and directories and streaming each file through the scanner. */
+
+#define MAX_DEPTH 64
+#define SNIFF_BYTES 8000
+
+struct walk {
+	struct secret_scanner *s;
+	const struct secret_files_options *o;
+	struct ignore_list gitignores;
+	secret_file_hit_fn fn;
+	void *ud;
+	struct secret_files_stats *st;
+	const char *path; /* of the file being scanned */
+	char *buf;
+};
+
+static void on_hit(void *ud, const struct secret_hit *hit)
+{
+	struct walk *w = ud;
+	w->fn(w->ud, w->path, hit);
+}
+
+/* Vendored, generated or minified files: their comments are not the project's decisions. */
+static bool first_party(const char *path)
+{
+	static const char *const dirs[] = {"node_modules/", "vendor/", "third_party/", "bower_components/",
+					   "dist/", "build/", ".next/", "public/assets/"};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		const char *at = strstr(path, dirs[i]);
+		if (at && (at == path || at[-1] == '/'))
+			return false;
+	}
+	return !strstr(path, ".min.") && !str_ends_with(path, ".map");
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void scan_file(struct walk *w, const char *path, const struct stat *sb)
+{
+	if (w->o->max_size && (uint64_t)sb->st_size > w->o->max_size) {
+		w->st->skipped_size++;
+		return;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		w->st->errors++;
+		return;
+	}
+	size_t chunk = w->o->chunk, n;
+	bool first = true;
+	w->path = path;
+	secret_scanner_begin(w->s, first_party(path), on_hit, w);
+	while ((n = fread(w->buf, 1, chunk, f)) > 0) {
+		if (first && !w->o->binary && memchr(w->buf, '\0', MIN(n, (size_t)SNIFF_BYTES))) {
+			w->st->skipped_binary++;
+			break;
+		}
+		if (first)
+			w->st->files++;
+		first = false;
+		w->st->bytes += n;
+		secret_scanner_feed(w->s, w->buf, n);
+	}
+	if (ferror(f))
+		w->st->errors++;
+	secret_scanner_end(w->s);
+	fclose(f);
+}
+
+static bool ignored(struct walk *w, const char *rel, bool is_dir)
+{
+	if ((w->o->exclude && ignore_match(w->o->exclude, rel, is_dir)) || ignore_match(&w->gitignores, rel, is_dir)) {
+		w->st->skipped_ignored++;
+		return true;
+	}
+	return false;
+}
+
+/* path: as the user will read it; rel: relative to the PATH given, for ignore patterns. */
+static void walk_dir(struct walk *w, const char *path, const char *rel, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return;
+	if (w->o->gitignore) {
+		char *gi = xasprintf("%s/.gitignore", path);
+		ignore_add_file(&w->gitignores, rel, gi);
+		free(gi);
+	}
+	DIR *d = opendir(path);
+	if (!d) {
+		w->st->errors++;
+		return;
+	}
+	/* sorted, so that output is the same on every run */
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
+			continue;
+		names = xgrow(names, &cap, n + 1, sizeof(char *));
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(char *), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char *child = xasprintf("%s/%s", path, names[i]);
+		char *crel = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		struct stat sb;
+		if (lstat(child, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode) && !ignored(w, crel, true))
+				walk_dir(w, child, crel, depth + 1);
+			else if (S_ISREG(sb.st_mode) && !ignored(w, crel, false))
+				scan_file(w, child, &sb);
+		}
+		free(child);
+		free(crel);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t n,
+		      const struct secret_files_options *o, secret_file_hit_fn fn, void *ud,
+		      struct secret_files_stats *st)
+{
+	struct secret_files_options opts = *o;
+	if (!opts.chunk)
+		opts.chunk = 1 << 20;
+	struct walk w = {.s = s, .o = &opts, .fn = fn, .ud = ud, .st = st, .buf = xmalloc(opts.chunk)};
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		if (stat(paths[i], &sb) != 0) {
+			rc = SS_EIO;
+			st->errors++;
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			/* "dir/" and "dir" read the same */
+			char *root = xstrdup(paths[i]);
+			size_t len = strlen(root);
+			while (len > 1 && root[len - 1] == '/')
+				root[--len] = '\0';
+			walk_dir(&w, root, "", 0);
+			free(root);
+		} else if (S_ISREG(sb.st_mode)) {
+			const char *base = strrchr(paths[i], '/');
+			if (!ignored(&w, base ? base + 1 : paths[i], false))
+				scan_file(&w, paths[i], &sb);
+		}
+	}
+	ignore_release(&w.gitignores);
+	free(w.buf);
+	return rc;
+}

@@ -1,0 +1,120 @@
+"""`secscan secrets PATH...`: files and directories, excludes, binary files, chunking, outputs, baseline."""
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+
+import sstest
+
+sys.path.insert(0, os.path.join(sstest.SRC, "tests", "fixtures", "secrets"))
+import samples  # noqa: E402  (synthetic keys of every rule's shape)
+
+RNG = random.Random(7)
+ANTHROPIC = samples.positive("anthropic-api-key", RNG)[1]
+GITHUB = samples.positive("github-pat-classic", RNG)[1]
+STRIPE = samples.positive("stripe-secret-key", RNG)[1]
+SLACK = samples.positive("slack-bot-token", RNG)[1]
+ALL_KEYS = [ANTHROPIC, GITHUB, STRIPE, SLACK]
+
+
+def write(root, rel, data):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+    return path
+
+
+def make_tree():
+    root = tempfile.mkdtemp(prefix="secscan-secrets-")
+    write(root, "src/app.js", f'import x from "y";\nconst client = new Anthropic({{ apiKey: "{ANTHROPIC}" }});\n')
+    write(root, "src/ok.js", f'const t = "{GITHUB}"; // secscan:ignore\n')
+    write(root, "node_modules/lib/index.js", f'const t = "{GITHUB}"; // secscan:ignore\n')
+    write(root, ".gitignore", "ignored/\n*.bak\n")
+    write(root, "ignored/keys.js", f'const k = "{STRIPE}";\n')
+    write(root, "old.bak", f'const k = "{STRIPE}";\n')
+    write(root, "image.png", b"\x89PNG\r\n\x1a\n\0\0" + SLACK.encode() + b"\0")
+    write(root, "docs/README.md", "Use AKIAIOSFODNN7EXAMPLE and sk-ant-api03-xxxxxxxx as placeholders.\n")
+    return root
+
+
+def keys_leaked(text):
+    return [k for k in ALL_KEYS if k in text]
+
+
+def test_directory_scan_finds_reports_and_redacts():
+    root = make_tree()
+    try:
+        p = sstest.run_cli("secrets", root)
+        assert p.returncode == 1, (p.returncode, p.stderr)
+        assert "anthropic-api-key" in p.stdout and "src/app.js:2:" in p.stdout, p.stdout
+        # vendored file: the suppression comment does not count
+        assert "node_modules/lib/index.js:1:" in p.stdout, p.stdout
+        # first-party suppression, .gitignore, binary files
+        assert "src/ok.js" not in p.stdout and "ignored/" not in p.stdout and "old.bak" not in p.stdout, p.stdout
+        assert "image.png" not in p.stdout and "README.md" not in p.stdout, p.stdout
+        assert "1 binary" in p.stdout and "2 ignored" in p.stdout, p.stdout
+        assert not keys_leaked(p.stdout + p.stderr), "a secret was printed whole"
+    finally:
+        shutil.rmtree(root)
+
+
+def test_json_output_baseline_and_exit_codes():
+    root = make_tree()
+    try:
+        p = sstest.run_cli("secrets", root, "--json", "--no-gitignore", "--binary")
+        assert p.returncode == 1, p.stderr
+        doc = json.loads(p.stdout)
+        rules = sorted(f["rule"] for f in doc["findings"])
+        assert rules == ["anthropic-api-key", "github-pat-classic", "slack-bot-token", "stripe-secret-key",
+                         "stripe-secret-key"], rules
+        for f in doc["findings"]:
+            assert f["category"] == "secrets" and len(f["fingerprint"]) == 64
+            assert f["evidence"].startswith("Found: ") and "chars)" in f["evidence"]
+        assert not keys_leaked(p.stdout), "a secret was printed whole"
+        base = write(root, "baseline.json", p.stdout)
+        q = sstest.run_cli("secrets", root, "--json", "--no-gitignore", "--binary", "--baseline", base)
+        assert q.returncode == 0, q.stdout
+        assert json.loads(q.stdout)["findings"] == [] and json.loads(q.stdout)["baseline_suppressed"] == 5
+        # a new key is still reported with the old baseline
+        write(root, "src/new.js", f'k = "{SLACK}"\n')
+        q = sstest.run_cli("secrets", root, "--json", "--no-gitignore", "--binary", "--baseline", base)
+        assert [f["rule"] for f in json.loads(q.stdout)["findings"]] == ["slack-bot-token"], q.stdout
+        # --fail-on above the worst finding exits 0 (a Stripe test key is LOW); excludes skip paths
+        test_key = samples.positive("stripe-test-secret-key", RNG)[0]
+        write(root, "test/stripe.js", test_key)
+        q = sstest.run_cli("secrets", os.path.join(root, "test", "stripe.js"), "--fail-on", "MEDIUM")
+        assert q.returncode == 0 and "stripe-test-secret-key" in q.stdout, q.stdout
+        q = sstest.run_cli("secrets", os.path.join(root, "test", "stripe.js"))
+        assert q.returncode == 1, q.stdout
+        q = sstest.run_cli("secrets", root, "--exclude", "src/", "--exclude", "node_modules", "--exclude", "/test",
+                           "--json")
+        assert json.loads(q.stdout)["findings"] == [], q.stdout
+        assert sstest.run_cli("secrets", os.path.join(root, "missing")).returncode == 2
+        assert sstest.run_cli("secrets").returncode == 2
+        assert sstest.run_cli("secrets", root, "--fail-on", "nope").returncode == 2
+    finally:
+        shutil.rmtree(root)
+
+
+def test_keys_across_chunk_boundaries_and_size_limit():
+    root = tempfile.mkdtemp(prefix="secscan-secrets-")
+    try:
+        filler = "var a = b + c; // filler line\n" * 1000
+        write(root, "big.js", filler + f'const k = "{ANTHROPIC}";\n' + filler)
+        for chunk in ("7", "4096", "100000"):
+            p = sstest.run_cli("secrets", root, "--chunk", chunk, "--json")
+            found = [f["location"] for f in json.loads(p.stdout)["findings"]]
+            assert found == [os.path.join(root, "big.js") + ":1001:12"], (chunk, found)
+        p = sstest.run_cli("secrets", root, "--max-size", "1000", "--json")
+        doc = json.loads(p.stdout)
+        assert doc["findings"] == [] and doc["stats"]["skipped_size"] == 1, p.stdout
+    finally:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    sstest.main([test_directory_scan_finds_reports_and_redacts, test_json_output_baseline_and_exit_codes,
+                 test_keys_across_chunk_boundaries_and_size_limit])
