@@ -193,24 +193,6 @@ static bool in_baseline(const struct secrets_cli *s, const char *fp)
 	return s->nbaseline && bsearch(&fp, s->baseline, s->nbaseline, sizeof(char *), str_ptr_cmp);
 }
 
-static char *fill_title(const char *tmpl, const char *detail, const char *location)
-{
-	struct buf b;
-	buf_init(&b, 4096);
-	for (const char *p = tmpl; *p;) {
-		if (str_starts_with(p, "{detail}")) {
-			buf_appends(&b, detail);
-			p += 8;
-		} else if (str_starts_with(p, "{location}")) {
-			buf_appends(&b, location);
-			p += 10;
-		} else {
-			buf_appendc(&b, *p++);
-		}
-	}
-	return buf_detach(&b, NULL);
-}
-
 static void on_hit(void *ud, const char *path, const struct secret_hit *hit)
 {
 	struct secrets_cli *s = ud;
@@ -227,7 +209,7 @@ static void on_hit(void *ud, const char *path, const struct secret_hit *hit)
 	finding_fingerprint(&f, t.discriminator);
 	free(f.location);
 	f.location = xasprintf("%s:%" PRIu64 ":%" PRIu64, path, hit->line, hit->column);
-	f.title = fill_title(def ? def->title : "{detail} exposed at {location}", hit->name, f.location);
+	f.title = catalogue_fill_title(def ? def->title : "{detail} exposed at {location}", hit->name, f.location);
 	f.description = t.description;
 	t.description = NULL;
 	f.evidence = xstrdup(t.evidence);

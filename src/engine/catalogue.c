@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "engine/rules_embedded.h"
 #include <dirent.h>
 #include <jansson.h>
@@ -351,4 +352,26 @@ void catalogue_free(void)
 	free(by_id);
 	defs = by_id = NULL;
 	ndefs = defs_cap = 0;
+}
+
+char *catalogue_fill_title(const char *tmpl, const char *detail, const char *location)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	for (const char *p = tmpl; *p;) {
+		if (str_starts_with(p, "{detail}")) {
+			buf_appends(&b, detail ? detail : "");
+			p += 8;
+		} else if (str_starts_with(p, "{location}")) {
+			buf_appends(&b, location);
+			p += 10;
+		} else {
+			buf_appendc(&b, *p++);
+		}
+	}
+	char *raw = buf_detach(&b, NULL);
+	char *clean = str_trim(raw);
+	char *out = utf8_sanitize(clean, strlen(clean));
+	free(raw);
+	return out;
 }

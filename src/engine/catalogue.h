@@ -49,6 +49,8 @@ size_t catalogue_count(void);
 const struct check_fix *check_def_fix_for(const struct check_def *def, const char *stack);
 /* The last load error, naming the file and the check id ("" if none); static storage. */
 const char *catalogue_last_error(void);
+/* A title template with {detail} and {location} filled, trimmed and valid UTF-8; caller frees. */
+char *catalogue_fill_title(const char *tmpl, const char *detail, const char *location);
 void catalogue_free(void);
 
 #endif

@@ -555,29 +555,6 @@ int scan_discover_target(struct scan_target *t, const char *input, const char *r
 	return err;
 }
 
-/* Title template with {detail} and {location} filled. */
-static char *fill_title(const char *tmpl, const char *detail, const char *location)
-{
-	struct buf b;
-	buf_init(&b, 4096);
-	for (const char *p = tmpl; *p;) {
-		if (str_starts_with(p, "{detail}")) {
-			buf_appends(&b, detail ? detail : "");
-			p += 8;
-		} else if (str_starts_with(p, "{location}")) {
-			buf_appends(&b, location);
-			p += 10;
-		} else {
-			buf_appendc(&b, *p++);
-		}
-	}
-	char *raw = buf_detach(&b, NULL);
-	char *clean = str_trim(raw);
-	char *out = utf8_sanitize(clean, strlen(clean));
-	free(raw);
-	return out;
-}
-
 /* Network text made safe for JSON and terminals, cut to max bytes at a character boundary. */
 static char *clean_text(const char *s, size_t max)
 {
@@ -625,7 +602,7 @@ int scan_emit(struct scan_target *t, const char *module, const struct finding_sp
 								       : def->severity;
 	f.category = xstrdup(def->category);
 	f.location = clean_text(spec->location ? spec->location : t->base_url ? t->base_url : t->host, 2048);
-	f.title = fill_title(spec->title ? spec->title : def->title, spec->detail, f.location);
+	f.title = catalogue_fill_title(spec->title ? spec->title : def->title, spec->detail, f.location);
 	f.description = clean_text(spec->description ? spec->description : def->description, 16384);
 	f.evidence = clean_text(spec->evidence ? spec->evidence : "", FINDING_EVIDENCE_MAX);
 	f.tool = xstrdup(module);
