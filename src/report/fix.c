@@ -5,8 +5,11 @@
 #include "base/str.h"
 #include "engine/catalogue.h"
 
-/* Evidence blocks shown for one grouped FIX; the locations are all listed. */
+/* What one grouped FIX shows at most: a file a person can still read when a check fires on
+ * hundreds of URLs (the API's JSON has them all). */
 #define FIX_EVIDENCE_PER_GROUP 5
+#define FIX_LOCATIONS_PER_GROUP 50
+#define FIX_VERIFY_PER_GROUP 10
 
 /* Detected technology names (lower case, version cut) and the catalogue stack key they map to. */
 static const struct {
@@ -241,6 +244,10 @@ static void put_problem(struct buf *b, const struct fix_group *g)
 	if (g->n > 1) {
 		buf_appends(b, "**Locations:**\n\n");
 		for (size_t i = 0; i < g->n; i++) {
+			if (i == FIX_LOCATIONS_PER_GROUP) {
+				buf_appendf(b, "- and %zu more\n", g->n - i);
+				break;
+			}
 			buf_appends(b, "- ");
 			report_put_code(b, g->items[i]->location);
 			buf_appendc(b, '\n');
@@ -305,7 +312,11 @@ static void put_remedy(struct buf *b, const struct fix_group *g, const struct ru
 		struct buf cmds;
 		buf_init(&cmds, REPORT_OUTPUT_MAX);
 		/* One command per location when the command names the URL; the same line once. */
-		for (size_t i = 0; i < g->n; i++) {
+		for (size_t i = 0, lines = 0; i < g->n; i++) {
+			if (lines == FIX_VERIFY_PER_GROUP) {
+				buf_appends(&cmds, "# and the same for each other location above\n");
+				break;
+			}
 			size_t mark = cmds.len;
 			char *cmd = fill(def->verify, g->items[i]);
 			buf_appends(&cmds, cmd);
@@ -314,6 +325,8 @@ static void put_remedy(struct buf *b, const struct fix_group *g, const struct ru
 			if (has_line(cmds.data, mark, cmds.data + mark)) {
 				cmds.len = mark;
 				cmds.data[mark] = '\0';
+			} else {
+				lines++;
 			}
 		}
 		buf_appends(b, "**Verify:**\n\n");

@@ -366,6 +366,36 @@ static void fix_hostile_input_stays_contained(void **state)
 	free(md);
 }
 
+static size_t count_of(const char *s, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void fix_large_group_is_capped(void **state)
+{
+	enum { N = 60 };
+	struct finding f[N];
+	char titles[N][64], locs[N][64];
+	for (int i = 0; i < N; i++) {
+		snprintf(locs[i], sizeof(locs[i]), "https://big.example/m%02d.js.map", i);
+		snprintf(titles[i], sizeof(titles[i]), "Source map exposed at /m%02d.js.map", i);
+		f[i] = fx("t.sourcemap", "big.example", SEV_LOW, titles[i], locs[i], "{}", i + 1);
+	}
+	struct fix_request req = {.scanner = "s", .scan_id = "x", .findings = f, .nfindings = N};
+	char *md = report_fix_markdown(&req);
+	assert_non_null(strstr(md, "## FIX-1: Source map exposed at /m00.js.map (and 59 more locations) [LOW]\n"));
+	assert_null(strstr(md, "FIX-2"));
+	assert_int_equal(count_of(md, "\n- `https://big.example/m"), 50);
+	assert_non_null(strstr(md, "- `https://big.example/m49.js.map`\n- and 10 more\n"));
+	assert_int_equal(count_of(md, "Evidence at "), 5);
+	assert_int_equal(count_of(md, "\ncurl -s -o /dev/null"), 10);
+	assert_non_null(strstr(md, "m09.js.map\n# and the same for each other location above\n```"));
+	free(md);
+}
+
 static json_t *sarif_result(json_t *log, size_t i)
 {
 	return json_array_get(json_object_get(json_array_get(json_object_get(log, "runs"), 0), "results"), i);
@@ -545,6 +575,7 @@ int main(void)
 		cmocka_unit_test(fix_stack_choice),
 		cmocka_unit_test(fix_legacy_filter_and_determinism),
 		cmocka_unit_test(fix_hostile_input_stays_contained),
+		cmocka_unit_test(fix_large_group_is_capped),
 		cmocka_unit_test(sarif_shape),
 		cmocka_unit_test(junit_suites_cases_and_escaping),
 		cmocka_unit_test(text_groups_by_severity),
