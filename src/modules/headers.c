@@ -236,6 +236,14 @@ static void headers_https_redirect(struct scan_target *t)
 	const struct http_response *p = t->plain;
 	if (!p || p->err || p->status < 200 || p->status >= 300)
 		return;
+	/* Some hosts (static buckets, old panels) redirect with a page instead of a 3xx. */
+	struct buf refresh;
+	buf_init(&refresh, 4096);
+	bool to_https = modutil_html_meta(p->body.data, p->body.len, "http-equiv", "refresh", &refresh) &&
+			str_find_nocase(buf_str(&refresh), refresh.len, "https://");
+	buf_release(&refresh);
+	if (to_https)
+		return;
 	char *ev = xasprintf("%s answered HTTP %ld over plain HTTP instead of redirecting to https://",
 			     p->url ? p->url : "http://", p->status);
 	headers_emit(t, "headers.https-redirect-missing", NULL, ev);

@@ -121,6 +121,8 @@ static int matcher_from_json(struct matcher *m, const json_t *j, char *err, size
 	json_object_foreach((json_t *)j, key, v) {
 		if (!strcmp(key, "status") && json_is_integer(v)) {
 			m->status = (long)json_integer_value(v);
+		} else if (!strcmp(key, "status_min") && json_is_integer(v)) {
+			m->status_min = (long)json_integer_value(v);
 		} else if (!strcmp(key, "regex") && json_is_array(v)) {
 			size_t i;
 			const json_t *e;
@@ -192,7 +194,7 @@ bool matcher_looks_html(const char *body, size_t len)
 
 bool matcher_test(const struct matcher *m, long status, const char *body, size_t len)
 {
-	if (m->status && status != m->status)
+	if ((m->status && status != m->status) || status < m->status_min)
 		return false;
 	if (m->magic_len && (len < m->magic_len || memcmp(body, m->magic, m->magic_len)))
 		return false;

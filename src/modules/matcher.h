@@ -8,8 +8,8 @@
  * A matcher decides from an answer's status and body whether it really is the thing a probe
  * looks for, so that a soft-404 page or a catch-all 200 is never reported. Pure functions.
  *
- * JSON of a matcher: {"status": 200, "regex": "..." | ["...", ...], "magic": "504b0304",
- * "not_html": true}; every condition given must hold. Regexes are PCRE2, multi-line
+ * JSON of a matcher: {"status": 200, "status_min": 400, "regex": "..." | ["...", ...],
+ * "magic": "504b0304", "not_html": true}; every condition given must hold. Regexes are PCRE2, multi-line
  * (^ and $ match at line ends), case-sensitive unless they say (?i).
  */
 
@@ -17,6 +17,7 @@ struct matcher_regex;
 
 struct matcher {
 	long status;                  /* required status; 0 = any */
+	long status_min;              /* the status must be at least this (error answers only); 0 = any */
 	struct matcher_regex **regex; /* all must match */
 	size_t nregex;
 	unsigned char magic[32];      /* the body must start with these bytes */

@@ -98,6 +98,8 @@ static bool modutil_tag_attr(const char *s, const char *e, const char *name, str
 
 bool modutil_html_meta(const char *body, size_t len, const char *attr, const char *value, struct buf *out)
 {
+	if (!body)
+		return false;
 	len = MIN(len, (size_t)65536);
 	struct buf v;
 	buf_init(&v, 4096);

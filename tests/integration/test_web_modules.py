@@ -112,6 +112,17 @@ def test_catch_all_site_has_no_exposure():
         assert not bad, (echo, bad)
 
 
+def test_refresh_page_to_https_is_a_redirect():
+    page = ('<!DOCTYPE html><html><head><meta http-equiv="Refresh" content="0; URL=https://example.com/">'
+            '</head><body>Moved</body></html>')
+    with sstest.FixtureServer(lambda h: (200, [("Content-Type", "text/html")], page)) as site:
+        doc, _ = scan(site.url)
+    assert not by_check(doc, "headers.https-redirect-missing"), doc["findings"]
+    with fw.catch_all_site() as site:
+        doc, _ = scan(site.url)
+    one(doc, "headers.https-redirect-missing", "MEDIUM")
+
+
 def test_weak_headers_and_cookies():
     with fw.weak_site(TLS) as site:
         doc, _ = scan(site.url, expect_rc=0)
@@ -147,4 +158,4 @@ def test_weak_headers_and_cookies():
 
 if __name__ == "__main__":
     sstest.main([test_leaky_site, test_secure_site_has_nothing_above_info, test_catch_all_site_has_no_exposure,
-                 test_weak_headers_and_cookies])
+                 test_refresh_page_to_https_is_a_redirect, test_weak_headers_and_cookies])

@@ -455,6 +455,16 @@ static void exposure_probes_recognise_real_files(void **state)
 	assert_string_equal(probe_hit(env, 200, "APP_NAME=shop\nDEBUG=false\nDB_PASSWORD=\nAPI_KEY=${API_KEY}\n", &ev),
 			    "exposure.env");
 	assert_null(probe_hit(env, 200, "<html><body>APP=1</body></html>", &ev));
+	/* Keys that merely contain a secret word, placeholders and URLs without a password are no credentials. */
+	assert_string_equal(probe_hit(env, 200, "PASSPORT_STRATEGY=local\nBYPASS_CACHE=true\nTOKEN_TTL=3600\n"
+						"SECRET_KEY=null\nDATABASE_URL=postgres://localhost/app\n", &ev), "exposure.env");
+	assert_string_equal(probe_hit(env, 200, "DATABASE_URL=postgres://app:s3cret@db:5432/app\n", &ev),
+			    "exposure.env-credentials");
+	assert_null(strstr(buf_str(&ev), "s3cret"));
+	assert_string_equal(probe_hit(env, 200, "export TOKEN='abcdef'\n", &ev), "exposure.env-credentials");
+	assert_string_equal(probe_hit(env, 200, "APP_KEY=base64:Zm9vYmFy\n", &ev), "exposure.env-credentials");
+	/* Lower-case keys are no .env. */
+	assert_null(probe_hit(env, 200, "a=1\nb=2\n", &ev));
 
 	const struct probe *sql = probe_by_id(&l, "sql-db");
 	const char *dump = "-- MySQL dump 10.13\n\nCREATE TABLE `users` (\n  `id` int\n);\n"
@@ -463,6 +473,18 @@ static void exposure_probes_recognise_real_files(void **state)
 	assert_null(strstr(buf_str(&ev), "alice"));
 	assert_string_equal(probe_hit(sql, 200, "INSERT INTO users VALUES (1, 'bob');", &ev), "exposure.sql-dump");
 	assert_null(strstr(buf_str(&ev), "bob"));
+	assert_null(probe_hit(sql, 200, "Copy the files to the server.\ninsert into the slot.\n", &ev));
+	assert_string_equal(probe_hit(sql, 200, "COPY public.users (id, email) FROM stdin;\n", &ev), "exposure.sql-dump");
+
+	const struct probe *svn = probe_by_id(&l, "svn-entries");
+	assert_string_equal(probe_hit(svn, 200, "10\n\ndir\n4711\nhttps://svn.example.com/trunk\n", &ev), "exposure.vcs");
+	assert_null(probe_hit(svn, 200, "404\n", &ev));
+
+	const struct probe *json = probe_by_id(&l, "json-config-json");
+	assert_null(probe_hit(json, 200, "{\"apiKey\": \"AIzaSyPublicFirebaseKey\", \"passwordPolicy\": \"strong!\"}", &ev));
+	assert_string_equal(probe_hit(json, 200, "{\"db\": {\"password\": \"hunter2hunter2\"}}", &ev),
+			    "exposure.config-credentials");
+	assert_null(strstr(buf_str(&ev), "hunter2"));
 
 	const struct probe *zip = probe_by_id(&l, "archive-backup-zip");
 	buf_reset(&ev);
@@ -553,6 +575,10 @@ static void disclosure_signatures_recognise_error_pages(void **state)
 		if (!check || strcmp(check, cases[i].check))
 			fail_msg("signature %s: got %s", cases[i].id, check ? check : "no match");
 	}
+	/* Stack traces count only in error answers: a 200 page may be an article quoting one. */
+	assert_null(probe_hit(probe_by_id(&l, "node-stack"), 200, cases[1].body, &ev));
+	assert_null(probe_hit(probe_by_id(&l, "python-traceback"), 200, cases[2].body, &ev));
+	assert_non_null(probe_hit(probe_by_id(&l, "php-error"), 200, cases[4].body, &ev));
 	buf_release(&ev);
 	probe_list_release(&l);
 }
