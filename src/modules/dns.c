@@ -641,8 +641,9 @@ static void dns_run(struct scan_target *t)
 	struct dns_ctx c = {.t = t, .host = t->hostname};
 	const struct scan_options *o = scan_options_of(t);
 	struct sock_addr probe;
-	/* IP targets have no zone of their own */
-	if (sock_addr_from_ip(&probe, t->hostname, 0) == 0)
+	/* IP targets have no zone of their own; localhost and single labels have none on the internet */
+	if (sock_addr_from_ip(&probe, t->hostname, 0) == 0 || dns_name_under(t->hostname, "localhost") ||
+	    (!strchr(t->hostname, '.') && !(o->resolver && *o->resolver)))
 		return;
 	c.deadline = clock_mono_ms() + DNS_BUDGET_MS;
 	if (o->http.deadline_ms && o->http.deadline_ms < c.deadline)

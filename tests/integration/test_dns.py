@@ -53,6 +53,12 @@ _dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:d@good.example"
 @ IN CAA 0 issue "letsencrypt.org"
 @ IN CAA 0 iodef "mailto:security@good.example"
 """),
+    # well configured and signed (Knot signs it at start)
+    "signed.example": (False, SOA + """@ IN A 127.0.0.1
+@ IN TXT "v=spf1 -all"
+_dmarc IN TXT "v=DMARC1; p=reject"
+@ IN CAA 0 issue "letsencrypt.org"
+"""),
     # the providers' side of the dangling names
     "herokuapp.com": (False, SOA),
     "nowhere.example": (False, SOA),
@@ -84,7 +90,8 @@ class Knot:
         for zone, (open_xfr, text) in ZONES.items():
             with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
                 f.write(f"$ORIGIN {zone}.\n$TTL 300\n{text}")
-            conf.append(f"  - domain: {zone}\n    file: {zone}.zone\n" + ("    acl: anyone\n" if open_xfr else ""))
+            conf.append(f"  - domain: {zone}\n    file: {zone}.zone\n" + ("    acl: anyone\n" if open_xfr else "")
+                        + ("    dnssec-signing: on\n" if zone == "signed.example" else ""))
         self.conf = os.path.join(self.dir, "knot.conf")
         with open(self.conf, "w") as f:
             f.write("".join(conf))
@@ -97,7 +104,8 @@ class Knot:
             if self.proc.poll() is not None:
                 raise AssertionError("knotd exited: " + open(os.path.join(self.dir, "knot.log")).read())
             try:
-                return len(dns_query(self.port, "good.example")) > 12
+                # ready once the signed zone has its keys
+                return len(dns_query(self.port, "signed.example", qtype=48)) > 100
             except OSError:
                 return False
         sstest.wait_for(ready, timeout=15, what="knotd")
@@ -179,6 +187,10 @@ def test_zones():
 
     good = scan(knot.port, http, "good.example")
     assert checks(good) == [("dns.dnssec-absent", "INFO")], checks(good)
+
+    # signed: DNSSEC is present (the test server holds no root keys, so it is not validated)
+    signed = scan(knot.port, http, "signed.example")
+    assert checks(signed) == [], checks(signed)
 
 
 class GarbageDns:

@@ -35,6 +35,26 @@ static void port_lists_parse(void **state)
 		assert_int_equal(portscan_parse_list(bad[i], &p, &n), SS_EINVAL);
 }
 
+static void addresses_parse(void **state)
+{
+	struct sock_addr a;
+	char out[80];
+	assert_int_equal(sock_addr_parse(&a, "127.0.0.1:5353", 53), 0);
+	sock_addr_format(&a, out, sizeof(out));
+	assert_string_equal(out, "127.0.0.1:5353");
+	assert_int_equal(sock_addr_parse(&a, "9.9.9.9", 53), 0);
+	assert_int_equal(sock_addr_port(&a), 53);
+	assert_int_equal(sock_addr_parse(&a, "[::1]:8053", 53), 0);
+	sock_addr_format(&a, out, sizeof(out));
+	assert_string_equal(out, "[::1]:8053");
+	assert_int_equal(sock_addr_parse(&a, "::1", 53), 0);
+	assert_int_equal(sock_addr_port(&a), 53);
+	const char *bad[] = {"", "dns.google", "1.2.3.4:0", "1.2.3.4:70000", "[::1", "[::1]x", "1.2.3.4:",
+			     "300.1.1.1"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(sock_addr_parse(&a, bad[i], 53), SS_EINVAL);
+}
+
 static int listen_on(int *port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -473,6 +493,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(port_lists_parse),
+		cmocka_unit_test(addresses_parse),
 		cmocka_unit_test(scanner_finds_exactly_the_open_ports),
 		cmocka_unit_test(banners_are_identified),
 		cmocka_unit_test(endless_or_garbage_banners_stay_incomplete),
