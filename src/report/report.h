@@ -6,8 +6,10 @@
 #include <jansson.h>
 
 /*
- * Turning a run's findings into what users read: the API's JSON shapes, the risk grade, and
- * SECURITY-FIX.md (format security-fix/v1). Pure functions of their inputs: no I/O.
+ * Turning a run's findings into what users read: the API's JSON shapes, the risk grade,
+ * SECURITY-FIX.md (format security-fix/v1), SARIF, JUnit XML and the terminal text. Functions of
+ * their inputs (and of the loaded catalogue): no I/O but report_print_text's stream. Every string
+ * of a finding is treated as untrusted, as a scanned site chose it.
  */
 
 /* One finding as the API shows it: {target, severity, category, title, description, evidence, tool}
