@@ -14,7 +14,7 @@
 #define BASELINE_MAX (64 * 1024 * 1024)
 
 struct secrets_args {
-	bool json, binary, gitignore;
+	bool json, sarif, binary, gitignore;
 	enum severity fail_on;
 	const char *baseline, *rules_dir;
 	long chunk;
@@ -44,6 +44,7 @@ static void usage(FILE *out)
 		"options:\n"
 		"  --json                 print findings as JSON (with their fingerprints)\n"
 
+		"  --sarif                print a SARIF 2.1.0 log (GitHub code scanning)\n"
 		"  --baseline FILE        do not report fingerprints listed in FILE (an earlier --json output,\n"
 		"                         or one fingerprint per line)\n"
 		"  --fail-on SEVERITY     exit 1 when a finding is at or above SEVERITY (default LOW)\n"
@@ -63,10 +64,11 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct secrets_args *a)
 {
-	enum { O_JSON = 1, O_BASELINE, O_FAIL_ON, O_EXCLUDE, O_NO_GITIGNORE, O_MAX_SIZE, O_BINARY,
+	enum { O_JSON = 1, O_SARIF, O_BASELINE, O_FAIL_ON, O_EXCLUDE, O_NO_GITIGNORE, O_MAX_SIZE, O_BINARY,
 	       O_CHUNK, O_RULES };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
+		{"sarif", no_argument, NULL, O_SARIF},
 		{"baseline", required_argument, NULL, O_BASELINE},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
 		{"exclude", required_argument, NULL, O_EXCLUDE},
@@ -90,6 +92,9 @@ static int parse_args(int argc, char **argv, struct secrets_args *a)
 		switch (c) {
 		case O_JSON:
 			a->json = true;
+			break;
+		case O_SARIF:
+			a->sarif = true;
 			break;
 		case O_BASELINE:
 			a->baseline = optarg;
@@ -137,6 +142,10 @@ static int parse_args(int argc, char **argv, struct secrets_args *a)
 	if (optind >= argc) {
 		fprintf(stderr, "secscan secrets: give at least one file or directory\n");
 		usage(stderr);
+		return 2;
+	}
+	if (a->json && a->sarif) {
+		fprintf(stderr, "secscan secrets: choose --json or --sarif\n");
 		return 2;
 	}
 	return 0;
@@ -311,10 +320,18 @@ int cmd_secrets(int argc, char **argv)
 		fprintf(stderr, "secscan secrets: some paths could not be read\n");
 		goto out;
 	}
-	if (a.json)
+	if (a.json) {
 		print_json(&s, &st);
-	else
+	} else if (a.sarif) {
+		json_t *log = report_sarif_json(s.items, s.n);
+		char *text = json_dumps(log, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(log);
+	} else {
 		print_table(&s, &st);
+	}
 	exit_code = 0;
 	for (size_t i = 0; i < s.n; i++)
 		if (s.items[i].severity >= a.fail_on)

@@ -74,6 +74,12 @@ def test_json_output_baseline_and_exit_codes():
             assert f["category"] == "secrets" and len(f["fingerprint"]) == 64
             assert f["evidence"].startswith("Found: ") and "chars)" in f["evidence"]
         assert not keys_leaked(p.stdout), "a secret was printed whole"
+        sarif = sstest.run_cli("secrets", root, "--sarif", "--no-gitignore", "--binary")
+        assert sarif.returncode == 1 and not keys_leaked(sarif.stdout), "a secret was printed whole"
+        results = json.loads(sarif.stdout)["runs"][0]["results"]
+        assert len(results) == 5, results
+        regions = [r["locations"][0]["physicalLocation"].get("region") for r in results]
+        assert {"startLine": 2, "startColumn": 41} in regions, regions
         base = write(root, "baseline.json", p.stdout)
         q = sstest.run_cli("secrets", root, "--json", "--no-gitignore", "--binary", "--baseline", base)
         assert q.returncode == 0, q.stdout
