@@ -47,6 +47,9 @@ void scan_options_init(struct scan_options *o)
 	o->budget_ms = 120000;
 	o->max_targets = 10;
 	o->expiry_warn_days = 30;
+	o->crawl_max_pages = 10;
+	o->crawl_max_assets = 200;
+	o->crawl_max_bytes = 64 * 1024 * 1024;
 }
 
 /* --- targets --- */

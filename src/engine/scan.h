@@ -34,6 +34,9 @@ struct scan_options {
 	const char *resolver;  /* DNS server "ADDR[:PORT]" for the dns module; NULL = system */
 	const char *ports;     /* TCP ports for the network module ("1-1000", "22,80,8000-8100");
 	                        * NULL = the list of rules/ports/default.json */
+	int crawl_max_pages;   /* same-site pages linked from the main page that the crawl fetches (10) */
+	int crawl_max_assets;  /* assets of the crawl, pages included (200) */
+	size_t crawl_max_bytes;/* bytes of all assets (64 MiB) */
 };
 /* Fills the defaults. */
 void scan_options_init(struct scan_options *o);

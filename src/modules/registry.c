@@ -10,6 +10,7 @@ extern const struct module headers_module;
 extern const struct module cookies_module;
 extern const struct module exposure_module;
 extern const struct module disclosure_module;
+extern const struct module secret_scan_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
@@ -19,6 +20,7 @@ const struct module *const module_registry[] = {
 	&cookies_module,
 	&exposure_module,
 	&disclosure_module,
+	&secret_scan_module,
 	NULL,
 };
 
