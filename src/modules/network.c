@@ -327,21 +327,28 @@ static struct http_response *http_get(struct net_ctx *c, bool tls, uint16_t port
 	return resp;
 }
 
-/* Asks path and lets the HTTP identification read the answer; true when it said something. */
-static bool http_step(struct net_ctx *c, bool tls, uint16_t port, const char *path, struct np_result *r)
+/* Asks path: 1 when the answer identified or qualified the service, 0 when it was some other HTTP
+ * answer, -1 when nothing answered. */
+static int http_step(struct net_ctx *c, bool tls, uint16_t port, const char *path, struct np_result *r)
 {
 	struct http_response *resp = http_get(c, tls, port, path);
 	if (!resp)
-		return false;
-	bool hit = np_http_identify(path, resp->status, buf_str(&resp->body), resp->body.len, r) == 0;
+		return -1;
+	int hit = np_http_identify(path, resp->status, buf_str(&resp->body), resp->body.len, r) == 0;
 	http_response_free(resp);
 	return hit;
 }
 
 static int probe_http(struct net_ctx *c, uint16_t port, bool tls, const char *hint, struct np_result *r)
 {
-	if (!http_step(c, tls, port, "/", r) && !http_step(c, tls, port, "/version", r))
+	int root = http_step(c, tls, port, "/", r);
+	if (root < 0)
 		return SS_ENOTFOUND;
+	if (root == 0 && http_step(c, tls, port, "/version", r) <= 0) {
+		/* a web server like any other: the web modules look at it */
+		str_copy(r->service, sizeof(r->service), tls ? "https" : "http");
+		return 0;
+	}
 	/* the listing that tells whether anonymous users can read data */
 	if (!strcmp(r->service, "couchdb"))
 		http_step(c, tls, port, "/_all_dbs", r);
@@ -399,14 +406,14 @@ static void probe_port(struct net_ctx *c, uint16_t port, struct np_result *r)
 	rc = probe_banner(c, port, BANNER_WAIT_MS, r);
 	if (rc != SS_ENOTFOUND || r->error[0] || scan_aborted(c->t))
 		goto out;
-	/* silent: "INFO\r\n" tells Redis, Memcached ("ERROR") and HTTP servers ("HTTP/1.1 400") apart */
+	/* silent: "INFO\r\n" tells Redis, Memcached ("ERROR") and HTTP servers (a 400) apart */
 	buf_reset(&ans);
 	rc = probe_redis(c, port, BANNER_WAIT_MS, r, &ans);
 	if (rc == SS_ENOTFOUND && ans.len) {
 		if (str_starts_with(ans.data, "ERROR"))
 			rc = probe_memcached(c, port, PROBE_TIMEOUT_MS, r);
-		else if (str_starts_with(ans.data, "HTTP/"))
-			rc = probe_http(c, port, false, hint, r);
+		else if (str_starts_with(ans.data, "HTTP/") || ans.data[0] == '<')
+			rc = probe_http(c, port, false, hint, r); /* HTTP/1.x, or a 0.9-style HTML error body */
 		else if (ans.len >= 2 && ans.data[0] == 0x15 && ans.data[1] == 0x03)
 			rc = probe_http(c, port, true, hint, r); /* a TLS alert: HTTPS */
 		goto out;

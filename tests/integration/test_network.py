@@ -129,6 +129,8 @@ def test_exposed_services():
         assert len(opened) == 1, opened
         listed = {int(p.split("/")[0]) for p in opened[0]["evidence"].split(", ")}
         assert listed == set(ports) - {closed}, (listed, ports)
+        named = opened[0]["evidence"].split(", ")
+        assert f"{redis_port}/redis" in named and f"{http.port}/http" in named and f"{ssh.port}/ssh" in named, named
 
         # read-only: Redis saw INFO and nothing else from the scanner, the key is as it was
         stats = redis_ask(redis_port, "INFO commandstats")
