@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
 	{"scan", cmd_scan, "scan a site in-process and print its findings"},
 	{"secrets", cmd_secrets, "find leaked keys in files and directories"},
+	{"serve", cmd_serve, "serve the REST API and run scans"},
+	{"keys", cmd_keys, "create, list and revoke API keys"},
 	{NULL, NULL, NULL},
 };
 
