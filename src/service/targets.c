@@ -42,7 +42,8 @@ int targets_normalize(const char *input, bool allow_private, char **host, char *
 	text = strstr(input, "://") ? xstrdup(input) : xasprintf("https://%s", input);
 	if (url_parse(text, &u)) {
 		snprintf(err, errlen, "invalid host '%.200s': %s", input, hint);
-		goto out;
+		free(text);
+		return SS_EINVAL;
 	}
 	if (!allow_private && (is_ip_literal(u.host) || !strcasecmp(u.host, "localhost")) &&
 	    !ssrf_ip_string_allowed(u.host, false)) {

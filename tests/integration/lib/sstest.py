@@ -134,7 +134,24 @@ class Service:
                 time.sleep(0.05)
         else:
             raise AssertionError("secscan serve did not become healthy")
+        self.admin_key = self._read_admin_key()
         return self
+
+    def _read_admin_key(self):
+        # The first start prints "API key: sk-sec-..." before it listens, so once /healthz
+        # answers the line is in the pipe already; later starts print no key (None).
+        import re
+        import select
+        out = b""
+        fd = self.proc.stdout.fileno()
+        while select.select([fd], [], [], 0.2)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            out += chunk
+        self.stdout_text = out.decode(errors="replace")
+        m = re.search(r"^API key: (sk-sec-[A-Za-z0-9]{40})$", self.stdout_text, re.M)
+        return m.group(1) if m else None
 
     def read_log(self):
         try:
