@@ -7,7 +7,6 @@
 #include "service/runs.h"
 #include "store/store.h"
 #include <getopt.h>
-#include <jansson.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
@@ -172,7 +171,6 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	json_object_seed(0);
 
 	make_db_dir(cfg.db);
 	store = store_open(cfg.db);
