@@ -4,6 +4,15 @@
 #include "report/report.h"
 #include "service/targets.h"
 
+/* Reads the run of the {run_id} parameter; SS_ENOTFOUND after answering 404. */
+static int get_run(struct api_req *r, struct run *run)
+{
+	int rc = store_run_get(r->srv->store, r->who.account_id, r->params[0], run);
+	if (rc == SS_ENOTFOUND)
+		api_reply_error(r, 404, "not found");
+	return rc;
+}
+
 int h_scan_start(struct api_req *r)
 {
 	struct api_server *srv = r->srv;
@@ -70,13 +79,9 @@ int h_scan_get(struct api_req *r)
 	}
 	/* Asked before reading: a run that is finished and has no worker cannot change any more. */
 	bool active = runs_active(srv->runs, r->params[0]);
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	rc = store_finding_list(srv->store, run.id, since, &findings, &n);
 	if (rc == 0) {
 		api_reply_json(r, 200, report_scan_json(&run, findings, n, srv->cfg->public_url));
@@ -122,13 +127,9 @@ int h_scan_fix(struct api_req *r)
 		api_reply_error(r, 400, "format must be auto or legacy");
 		return 0;
 	}
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	if (target && *target) {
 		/* The filter is compared with the stored hosts, so it is normalized the same way. */
 		if (targets_normalize(target, true, &only, err, sizeof(err))) {

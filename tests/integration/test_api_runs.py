@@ -145,27 +145,9 @@ def test_abort_running_and_queued_runs():
             slow.release.set()
 
 
-def test_sigterm_ends_running_runs_as_aborted():
-    slow = SlowSite()
-    with FixtureServer(slow) as fx:
-        svc = Service(config=CONFIG).start()
-        try:
-            key = svc.admin_key
-            run_id = start(svc, key, fx.url)["run_id"]
-            wait_for(lambda: get_scan(svc, key, run_id)["findings"], timeout=30, what="findings")
-            svc.proc.send_signal(signal.SIGTERM)
-            assert svc.proc.wait(timeout=20) == 0, svc.read_log()
-            svc.stop()
-            svc = Service(config=CONFIG, db_dir=svc.dir).start()
-            scan = get_scan(svc, key, run_id)
-            assert scan["status"] == "aborted" and scan["findings"], scan
-            assert "left running" not in svc.read_log(), "a clean stop leaves nothing to recover"
-        finally:
-            slow.release.set()
-            svc.stop()
-
-
-def test_crash_recovery_keeps_findings():
+def interrupt_a_scan(stop):
+    """Scans a slow site until its first findings, stops the service with stop(proc), and starts
+    it again on the same database. Returns (service, key, run_id, findings seen before the stop)."""
     slow = SlowSite()
     with FixtureServer(slow) as fx:
         svc = Service(config=CONFIG).start()
@@ -173,22 +155,41 @@ def test_crash_recovery_keeps_findings():
             key = svc.admin_key
             run_id = start(svc, key, fx.url)["run_id"]
             before = wait_for(lambda: get_scan(svc, key, run_id)["findings"], timeout=30, what="findings")
-            assert get_scan(svc, key, run_id)["status"] == "running"
-            svc.proc.kill()
-            svc.proc.wait()
-            svc.stop()
-            svc = Service(config=CONFIG, db_dir=svc.dir).start()
-            scan = get_scan(svc, key, run_id)
-            assert scan["status"] == "aborted", scan
-            assert scan["finished_at"]
-            assert {f["seq"] for f in before} <= {f["seq"] for f in scan["findings"]}
-            runs = svc.request("GET", "/v1/runs", key=key)[2]["runs"]
-            assert runs[0]["status"] == "aborted"
-            # The service works normally after recovery.
-            assert svc.request("POST", "/v1/targets", body={"host": "example.com"}, key=key)[0] == 201
+            assert get_scan(svc, key, run_id)["status"] == "running", "the slow site keeps the scan running"
+            stop(svc.proc)
         finally:
             slow.release.set()
             svc.stop()
+    again = Service(config=CONFIG, db_dir=svc.dir)
+    again.own_dir = True  # removed when the test passes
+    return again.start(), key, run_id, before
+
+
+def test_sigterm_ends_running_runs_as_aborted():
+    def sigterm(proc):
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0, "a clean stop exits 0"
+    svc, key, run_id, before = interrupt_a_scan(sigterm)
+    with svc:
+        scan = get_scan(svc, key, run_id)
+        assert scan["status"] == "aborted" and scan["finished_at"], scan
+        assert {f["seq"] for f in before} <= {f["seq"] for f in scan["findings"]}
+        assert "left running" not in svc.read_log(), "a clean stop leaves nothing to recover"
+
+
+def test_crash_recovery_keeps_findings():
+    def kill9(proc):
+        proc.kill()
+        proc.wait()
+    svc, key, run_id, before = interrupt_a_scan(kill9)
+    with svc:
+        scan = get_scan(svc, key, run_id)
+        assert scan["status"] == "aborted" and scan["finished_at"], scan
+        assert {f["seq"] for f in before} <= {f["seq"] for f in scan["findings"]}
+        assert "left running by an earlier process" in svc.read_log()
+        assert svc.request("GET", "/v1/runs", key=key)[2]["runs"][0]["status"] == "aborted"
+        # The service works normally after recovery.
+        assert svc.request("POST", "/v1/targets", body={"host": "example.com"}, key=key)[0] == 201
 
 
 if __name__ == "__main__":
