@@ -65,7 +65,11 @@ LEAKY_SQL = (
     "CREATE TABLE `users` (\n  `id` int NOT NULL,\n  `email` varchar(255)\n);\n"
     "INSERT INTO `users` VALUES (1,'alice@example.com'),(2,'bob@example.com');\n"
 )
-LEAKY_PAGE = "<!DOCTYPE html><html><head><title>Shop</title></head><body><h1>Shop</h1></body></html>"
+LEAKY_PAGE = ("<!DOCTYPE html><html><head><title>Shop</title></head><body><h1>Shop</h1>"
+              "<script src=\"/assets/shop.8c1e.js\"></script></body></html>")
+LEAKY_SCRIPT = "console.log('shop');\n//# sourceMappingURL=shop.8c1e.js.map\n"
+LEAKY_MAP = ('{"version":3,"file":"shop.8c1e.js","sources":["webpack:///src/checkout.js"],'
+             '"sourcesContent":["export const checkout = () => 1;"],"mappings":"AAAA"}')
 
 
 def _express_404(path):
@@ -85,6 +89,8 @@ def leaky_site():
         "/.git/HEAD": ("ref: refs/heads/main\n", "application/octet-stream"),
         "/.git/config": (LEAKY_GIT_CONFIG, "application/octet-stream"),
         "/db.sql": (LEAKY_SQL, "application/sql"),
+        "/assets/shop.8c1e.js": (LEAKY_SCRIPT, "application/javascript"),
+        "/assets/shop.8c1e.js.map": (LEAKY_MAP, "application/json"),
     }
 
     def app(h):

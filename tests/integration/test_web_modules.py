@@ -56,8 +56,12 @@ def test_leaky_site():
     dump = one(doc, "exposure.sql-dump", "CRITICAL")
     assert "/db.sql" in dump["title"] and "MySQL dump" in dump["evidence"], dump
     # Nothing else was "exposed": every other probe got the site's 404.
+    # The crawl found the source map the script names (a path no probe asks for).
+    smap = one(doc, "exposure.source-map", "LOW")
+    assert smap["title"] == "Source map /assets/shop.8c1e.js.map exposed", smap
+    assert "webpack:///src/checkout.js" in smap["evidence"], smap
     exposure = {f["check"] for f in doc["findings"] if f["tool"] == "exposure"}
-    assert exposure == {"exposure.env-credentials", "exposure.vcs", "exposure.sql-dump"}, exposure
+    assert exposure == {"exposure.env-credentials", "exposure.vcs", "exposure.sql-dump", "exposure.source-map"}, exposure
 
     banners = sorted(f["evidence"] for f in by_check(doc, "disclosure.version-banner"))
     assert banners == ["Server: nginx/1.18.0", "X-Powered-By: Express 4.17.1"], banners
