@@ -67,7 +67,8 @@ static bool secret_name(const char *w, size_t n)
 					 "api_key", "key", "auth", "credential", "credentials"};
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		size_t l = strlen(suffixes[i]);
-		if (n >= l && strncasecmp(w + n - l, suffixes[i], l) == 0)
+		/* a bare "key" names an entry (etcd, Consul), not a secret; "api_key", "privateKey" do */
+		if (n >= l && strncasecmp(w + n - l, suffixes[i], l) == 0 && (l > 3 || n > l))
 			return true;
 	}
 	return false;
@@ -130,8 +131,10 @@ void np_evidence_add(struct np_result *r, const char *data, size_t len)
 	char *clean = np_redact(tmp);
 	free(tmp);
 	if (r->evidence.len && room > 3) {
-		buf_appends(&r->evidence, "; ");
-		room -= 2;
+		/* "GET /x answered 200:" introduces what follows; other pieces are a list */
+		bool intro = r->evidence.data[r->evidence.len - 1] == ':';
+		buf_appends(&r->evidence, intro ? " " : "; ");
+		room -= intro ? 1 : 2;
 	}
 	size_t l = strlen(clean);
 	buf_append(&r->evidence, clean, MIN(l, room - 1));
@@ -813,6 +816,7 @@ int np_pg_parse(const uint8_t *d, size_t len, struct np_result *r)
 			char v[40];
 			printable(v, sizeof(v), (const char *)d + off + 5 + sizeof(key), ml - 5 - sizeof(key));
 			snprintf(r->product, sizeof(r->product), "PostgreSQL %s", v);
+			np_evidence_add(r, r->product, strlen(r->product));
 		}
 		off += ml;
 	}

@@ -140,24 +140,20 @@ static void conv_close(struct conv *cv)
 	buf_release(&cv->in);
 }
 
-/* Sends req (may be empty) and reads one answer into cv->in; <0 on failure with r->error set. */
+/*
+ * Sends req (may be empty) and reads one answer into cv->in: 0 with an answer, SS_ENOTFOUND when
+ * the peer kept silent or hung up (a server does that to a protocol it does not speak), or
+ * SS_ETOOBIG with r->error set.
+ */
 static int conv_ask(struct conv *cv, const void *req, size_t len, bool (*done)(const struct buf *, void *),
 		    void *ud, const char *what, struct np_result *r)
 {
 	buf_reset(&cv->in);
-	if (len && sock_send_all(cv->fd, req, len, cv->deadline) < 0) {
-		np_fail(r, "%s: cannot send the request", what);
-		return SS_EIO;
-	}
+	if (len && sock_send_all(cv->fd, req, len, cv->deadline) < 0)
+		return SS_ENOTFOUND;
 	int rc = sock_recv_until(cv->fd, &cv->in, done, ud, cv->deadline);
 	if (rc == SS_ETOOBIG) {
 		np_fail(r, "%s: answer exceeded %d bytes without ending", what, NP_MAX_ANSWER);
-		return rc;
-	}
-	if (rc < 0 && cv->in.len == 0) {
-		if (rc == SS_ETIMEOUT)
-			return SS_ETIMEOUT; /* silence is not an error: the next probe may fit */
-		np_fail(r, "%s: connection failed", what);
 		return rc;
 	}
 	return cv->in.len ? 0 : SS_ENOTFOUND;
@@ -191,11 +187,9 @@ static int probe_vnc_security(struct conv *cv, struct np_result *r)
 {
 	char ver[16];
 	size_t n = np_vnc_client_version(r->vnc_minor, ver, sizeof(ver));
-	int rc = conv_ask(cv, ver, n, np_vnc_complete, r, "VNC", r);
-	if (rc == SS_ETIMEOUT)
-		np_fail(r, "VNC: no security types before the timeout");
-	if (rc < 0 && rc != SS_ENOTFOUND)
-		return rc;
+	/* silence or a hang-up leaves the answer empty, which the parser reports */
+	if (conv_ask(cv, ver, n, np_vnc_complete, r, "VNC", r) == SS_ETOOBIG)
+		return SS_ETOOBIG;
 	return np_vnc_parse_security((const uint8_t *)cv->in.data, cv->in.len, r);
 }
 
@@ -217,8 +211,6 @@ static int probe_banner(struct net_ctx *c, uint16_t port, long wait_ms, struct n
 			rc = probe_vnc_security(&cv, r);
 		else if (rc == SS_ENOTFOUND && cv.in.len)
 			np_fail(r, "unrecognised greeting \"%.60s\"", cv.in.data);
-	} else if (rc == SS_ETIMEOUT) {
-		rc = SS_ENOTFOUND;
 	}
 	conv_close(&cv);
 	return rc;
@@ -237,8 +229,6 @@ static int probe_ask(struct net_ctx *c, uint16_t port, long timeout_ms, const vo
 	int rc = conv_ask(&cv, req, len, done, r, what, r);
 	if (rc == 0)
 		buf_append(answer, cv.in.data, cv.in.len);
-	else if (rc == SS_ETIMEOUT)
-		rc = SS_ENOTFOUND;
 	/* PostgreSQL after trust authentication: say goodbye instead of leaving a session open */
 	if (rc == 0 && !strcmp(what, "PostgreSQL"))
 		sock_send_all(cv.fd, "X\0\0\0\4", 5, cv.deadline);

@@ -185,3 +185,58 @@ def truncated_vnc():
         self.recv(conn, 12)
         conn.sendall(b"\x05\x01")  # announces 5 security types, sends 1, hangs up
     return TcpFake(handler)
+
+
+# --- more data stores and admin APIs ---
+
+def couchdb():
+    return _http({"/": (200, {"couchdb": "Welcome", "version": "3.3.3"}),
+                  "/_all_dbs": (200, ["_users", "orders"])})
+
+
+def etcd():
+    return _http({"/version": (200, {"etcdserver": "3.5.9", "etcdcluster": "3.5.0"}),
+                  "/v2/keys": (200, {"action": "get", "node": {"dir": True, "nodes": [{"key": "/config"}]}})})
+
+
+def kubernetes():
+    return _http({"/version": (200, {"major": "1", "minor": "29", "gitVersion": "v1.29.0"}),
+                  "/api/v1/pods?limit=5": (200, {"kind": "PodList", "items": [{"metadata": {"name": "web-1"}}]})})
+
+
+def rabbitmq_with_auth():
+    return _http({"/": (200, "<html><title>RabbitMQ Management</title></html>"),
+                  "/api/overview": (401, {"error": "not_authorised", "reason": "Login failed"})})
+
+
+def _postgres(self, conn):
+    head = conn.recv(8)
+    if len(head) < 8:
+        return
+    length, version = struct.unpack(">ii", head)
+    if version != 196608 or not 8 < length < 10000:
+        return  # not a startup message: hang up
+    self.received.append(head + conn.recv(length - 8))
+    conn.sendall(b"R" + struct.pack(">ii", 8, 0)  # AuthenticationOk: trust
+                 + b"S" + struct.pack(">i", 4 + 15 + 5) + b"server_version\x0015.6\x00"
+                 + b"Z" + struct.pack(">i", 5) + b"I")
+    self.received.append(conn.recv(16))  # Terminate
+
+
+def postgres_trust():
+    return TcpFake(_postgres)
+
+
+def mysql():
+    def handler(self, conn):
+        payload = b"\x0a" + b"8.0.36\x00" + b"\x01\x02\x03\x04" + b"abcdefgh\x00" + b"\xff\xf7"
+        conn.sendall(struct.pack("<I", len(payload))[:3] + b"\x00" + payload)
+        self.recv(conn)
+    return TcpFake(handler)
+
+
+def telnet():
+    def handler(self, conn):
+        conn.sendall(b"\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23")
+        self.recv(conn)
+    return TcpFake(handler)

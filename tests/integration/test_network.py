@@ -81,6 +81,29 @@ def one(doc, check, port, severity):
     return found[0]
 
 
+def test_more_services():
+    with sstest.FixtureServer(page) as http, fake.couchdb() as couch, fake.etcd() as etcd, \
+            fake.kubernetes() as k8s, fake.rabbitmq_with_auth() as rabbit, fake.postgres_trust() as pg, \
+            fake.mysql() as my, fake.telnet() as tel:
+        doc = scan(http, [couch.port, etcd.port, k8s.port, rabbit.port, pg.port, my.port, tel.port])
+        c = one(doc, "network.couchdb-unauth", couch.port, "CRITICAL")
+        assert "orders" in c["evidence"], c
+        e = one(doc, "network.etcd-unauth", etcd.port, "CRITICAL")
+        assert "/config" in e["evidence"], e
+        k = one(doc, "network.kubernetes-unauth", k8s.port, "CRITICAL")
+        assert "web-1" in k["evidence"], k
+        r = one(doc, "network.service-exposed", rabbit.port, "MEDIUM")
+        assert "RabbitMQ" in r["title"] and "credentials required" in r["title"], r
+        p = one(doc, "network.postgres-trust", pg.port, "CRITICAL")
+        assert "trust" in p["evidence"], p
+        assert "PostgreSQL 15.6" in p["evidence"], p
+        m = one(doc, "network.service-exposed", my.port, "MEDIUM")
+        assert "MySQL 8.0.36" in m["title"], m
+        one(doc, "network.telnet-exposed", tel.port, "MEDIUM")
+        # PostgreSQL got a startup message and a Terminate, nothing else
+        assert pg.received[-1] == b"X\0\0\0\4", pg.received
+
+
 def test_exposed_services():
     redis_port, mc_port = sstest.free_port(), sstest.free_port()
     memcached = ["memcached", "-p", str(mc_port), "-l", "127.0.0.1", "-U", "0"]
@@ -146,4 +169,4 @@ if __name__ == "__main__":
     for tool in ("redis-server", "memcached"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} missing: run scripts/install-deps.sh")
-    sstest.main([test_exposed_services])
+    sstest.main([test_exposed_services, test_more_services])

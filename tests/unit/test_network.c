@@ -476,6 +476,9 @@ static void evidence_is_redacted(void **state)
 	char *s = np_redact("user=admin password=hunter2 \"api_key\": \"sk-123\", keys=4 token:abc&x=1");
 	assert_string_equal(s, "user=admin password=[redacted] \"api_key\": \"[redacted]\", keys=4 token:[redacted]&x=1");
 	free(s);
+	s = np_redact("{\"key\": \"/config\", \"privateKey\": \"abc\"}");
+	assert_string_equal(s, "{\"key\": \"/config\", \"privateKey\": \"[redacted]\"}");
+	free(s);
 	s = np_redact("requirepass:s3cret\r\nmasterauth:x\r\n");
 	assert_string_equal(s, "requirepass:[redacted]\r\nmasterauth:[redacted]\r\n");
 	free(s);
