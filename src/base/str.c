@@ -92,3 +92,23 @@ char *str_truncate_utf8(const char *s, size_t max)
 	memcpy(p + cut, "...", 4);
 	return p;
 }
+
+bool str_set_insert(char ***set, size_t *n, size_t *cap, const char *s)
+{
+	size_t lo = 0, hi = *n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp((*set)[mid], s);
+		if (c == 0)
+			return false;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*set = xgrow(*set, cap, *n + 1, sizeof(**set));
+	memmove(*set + lo + 1, *set + lo, (*n - lo) * sizeof(**set));
+	(*set)[lo] = xstrdup(s);
+	(*n)++;
+	return true;
+}

@@ -20,4 +20,7 @@ int str_to_long(const char *s, long min, long max, long *out);
 /* Copies at most max bytes of s, cutting at a UTF-8 character boundary and appending "..." when cut. */
 char *str_truncate_utf8(const char *s, size_t max);
 
+/* Inserts a copy of s into the sorted array *set of *n strings (capacity *cap); false if it was there. */
+bool str_set_insert(char ***set, size_t *n, size_t *cap, const char *s);
+
 #endif

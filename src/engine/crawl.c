@@ -111,22 +111,7 @@ static bool same_site(const struct crawl *c, const struct url *u)
 /* Records url; false if it was seen before. */
 static bool seen_insert(struct crawl *c, const char *url)
 {
-	size_t lo = 0, hi = c->nseen;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(c->seen[mid], url);
-		if (r == 0)
-			return false;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	c->seen = xgrow(c->seen, &c->seen_cap, c->nseen + 1, sizeof(char *));
-	memmove(c->seen + lo + 1, c->seen + lo, (c->nseen - lo) * sizeof(char *));
-	c->seen[lo] = xstrdup(url);
-	c->nseen++;
-	return true;
+	return str_set_insert(&c->seen, &c->nseen, &c->seen_cap, url);
 }
 
 /* Queues ref (resolved against from) if it is same-site, new and within the limits. */

@@ -570,22 +570,7 @@ static char *clean_text(const char *s, size_t max)
 /* Records a fingerprint; false if the run had it already. Called with run->mu held. */
 static bool seen_insert(struct scan_run *run, const char *fp)
 {
-	size_t lo = 0, hi = run->nseen;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(run->seen[mid], fp);
-		if (c == 0)
-			return false;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	run->seen = xgrow(run->seen, &run->seen_cap, run->nseen + 1, sizeof(*run->seen));
-	memmove(run->seen + lo + 1, run->seen + lo, (run->nseen - lo) * sizeof(*run->seen));
-	run->seen[lo] = xstrdup(fp);
-	run->nseen++;
-	return true;
+	return str_set_insert(&run->seen, &run->nseen, &run->seen_cap, fp);
 }
 
 int scan_emit(struct scan_target *t, const char *module, const struct finding_spec *spec)
