@@ -91,7 +91,7 @@ static void srule_release(struct srule *r)
 	free(r->pub.name);
 	free(r->pub.fix);
 	free(r->pattern);
-	str_array_free(r->keywords, r->nkeywords);
+	str_array_free(r->triggers, r->ntriggers);
 	pcre2_code_free(r->re);
 	for (size_t i = 0; i < r->nallow; i++)
 		pcre2_code_free(r->allow[i]);
@@ -190,15 +190,23 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 			goto out;
 		}
 	}
-	r.keywords = str_array(json_object_get(o, "keywords"), &r.nkeywords);
+	size_t nlit = 0;
+	r.triggers = str_array(json_object_get(o, "keywords"), &r.ncaseless);
+	char **lits = str_array(json_object_get(o, "literals"), &nlit);
+	r.ntriggers = r.ncaseless + nlit;
+	if (nlit) {
+		r.triggers = xrealloc(r.triggers, r.ntriggers * sizeof(char *));
+		memcpy(r.triggers + r.ncaseless, lits, nlit * sizeof(char *));
+	}
+	free(lits);
 	unsigned width = pattern_max_width(pattern, id, err);
 	if (!width)
 		goto out;
-	if (r.nkeywords) {
-		/* the match may start a little (or 'before' bytes) before its keyword and runs at most window bytes after */
+	if (r.ntriggers) {
+		/* the match may start a little (or 'before' bytes) before its trigger and runs at most window bytes after */
 		size_t kw = 0;
-		for (size_t k = 0; k < r.nkeywords; k++)
-			kw = MAX(kw, strlen(r.keywords[k]));
+		for (size_t k = 0; k < r.ntriggers; k++)
+			kw = MAX(kw, strlen(r.triggers[k]));
 		json_t *before = json_object_get(o, "before");
 		r.lookback = (uint32_t)kw + (before ? (uint32_t)json_integer_value(before) : 64);
 		json_t *w = json_object_get(o, "window");
@@ -208,7 +216,7 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 		r.lookahead = 0;
 	}
 	if (r.lookback > SECRETS_WINDOW_MAX || r.lookahead > SECRETS_WINDOW_MAX) {
-		err_set(err, "rule %s: pattern is unbounded or wider than %d bytes: give keywords and a window", id,
+		err_set(err, "rule %s: pattern is unbounded or wider than %d bytes: give keywords or literals and a window", id,
 			SECRETS_WINDOW_MAX);
 		goto out;
 	}
@@ -267,14 +275,24 @@ static char *regex_escape(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-/* Triggers of the decoders, after the rules' ids. */
-static const char *const decoder_exprs[SDEC_COUNT] = {
-	/* a base64 run of at least 40 characters, reported once at its start */
-	[SDEC_BASE64] = "(?:^|[^A-Za-z0-9+/=])[A-Za-z0-9+/]{40}",
-	/* percent-encoded quotes, colons, equals, at-signs and slashes */
-	[SDEC_PERCENT] = "%(?:22|3[Aa]|3[Dd]|40|2[Ff])",
+/* Literals that make the decoders look around them (their id: the rules' count + the kind). */
+static const struct {
+	enum sdec_kind kind;
+	const char *literal;
+	bool caseless;
+} decoder_triggers[] = {
+	/* base64 decoded in code, and base64 of JSON objects and PEM blocks */
+	{SDEC_BASE64, "atob(", false},          {SDEC_BASE64, "Buffer.from(", false},
+	{SDEC_BASE64, "b64decode(", false},     {SDEC_BASE64, "base64_decode(", false},
+	{SDEC_BASE64, "base64.decode(", false}, {SDEC_BASE64, "fromBase64(", false},
+	{SDEC_BASE64, "ewogI", false},          {SDEC_BASE64, "ewoi", false},
+	{SDEC_BASE64, "eyJ", false},            {SDEC_BASE64, "LS0tLS1CRUdJTi", false},
+	/* percent-encoded "://", quotes and equal signs */
+	{SDEC_PERCENT, "%3A%2F%2F", true},      {SDEC_PERCENT, "%22", false},
+	{SDEC_PERCENT, "%3D", true},
 	/* JS escapes that can hide a key's characters */
-	[SDEC_JS] = "\\\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|/)",
+	{SDEC_JS, "\\u00", false},              {SDEC_JS, "\\x", false},
+	{SDEC_JS, ":\\/\\/", false},
 };
 
 /*
@@ -338,9 +356,9 @@ static void db_cache_store(const char *path, const hs_database_t *db)
 
 static int build_db(struct secret_rules *rs, char **err)
 {
-	size_t n = SDEC_COUNT;
+	size_t n = ARRAY_SIZE(decoder_triggers);
 	for (size_t i = 0; i < rs->n; i++)
-		n += rs->rules[i].nkeywords ? rs->rules[i].nkeywords : 1;
+		n += rs->rules[i].ntriggers ? rs->rules[i].ntriggers : 1;
 	const char **exprs = xcalloc(n, sizeof(char *));
 	char **owned = xcalloc(n, sizeof(char *));
 	unsigned *flags = xcalloc(n, sizeof(unsigned));
@@ -348,22 +366,22 @@ static int build_db(struct secret_rules *rs, char **err)
 	size_t k = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct srule *r = &rs->rules[i];
-		if (!r->nkeywords) {
+		if (!r->ntriggers) {
 			exprs[k] = r->pattern;
 			flags[k] = HS_FLAG_PREFILTER;
 			ids[k++] = (unsigned)i;
 		}
-		for (size_t j = 0; j < r->nkeywords; j++) {
-			exprs[k] = owned[k] = regex_escape(r->keywords[j]);
-			flags[k] = HS_FLAG_CASELESS;
+		for (size_t j = 0; j < r->ntriggers; j++) {
+			exprs[k] = owned[k] = regex_escape(r->triggers[j]);
+			flags[k] = j < r->ncaseless ? HS_FLAG_CASELESS : 0;
 			ids[k++] = (unsigned)i;
 		}
 		rs->maxback = MAX(rs->maxback, r->lookback + SECRETS_CONTEXT);
 	}
-	for (int d = 0; d < SDEC_COUNT; d++) {
-		exprs[k] = decoder_exprs[d];
-		flags[k] = 0;
-		ids[k++] = (unsigned)(rs->n + (size_t)d);
+	for (size_t d = 0; d < ARRAY_SIZE(decoder_triggers); d++) {
+		exprs[k] = owned[k] = regex_escape(decoder_triggers[d].literal);
+		flags[k] = decoder_triggers[d].caseless ? HS_FLAG_CASELESS : 0;
+		ids[k++] = (unsigned)(rs->n + decoder_triggers[d].kind);
 	}
 	rs->maxback = MAX(rs->maxback, SECRETS_DECODE_REGION + SECRETS_CONTEXT);
 	hs_compile_error_t *cerr = NULL;

@@ -28,8 +28,9 @@ struct srule {
 	bool generic;        /* a catch-all rule: yields to any provider rule whose shape the value has */
 	uint32_t lookback;   /* bytes before a trigger's end where a match may start */
 	uint32_t lookahead;  /* bytes after a trigger's end a match may need */
-	char **keywords;     /* when set, these literals trigger the rule instead of its pattern */
-	size_t nkeywords;
+	char **triggers;     /* when set, these literals trigger the rule instead of its pattern: */
+	size_t ntriggers;    /* its "keywords" (any case) first, then its "literals" (exact) */
+	size_t ncaseless;
 	pcre2_code **allow;  /* values matching any of these are not secrets */
 	size_t nallow;
 	pcre2_code *pair_re; /* a companion secret that raises the severity when near */

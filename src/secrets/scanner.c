@@ -357,7 +357,7 @@ static void scan_decoded(struct sctx *c, uint64_t origin, const char *as, const 
 
 static bool b64_char(char ch)
 {
-	return isalnum_ascii(ch) || ch == '+' || ch == '/';
+	return isalnum_ascii(ch) || ch == '+' || ch == '/' || ch == '-' || ch == '_';
 }
 
 static bool region_char(char ch)
@@ -374,8 +374,15 @@ static void run_decoder(struct sctx *c, enum sdec_kind kind, uint64_t end)
 	uint64_t lo, hi, pos = end - 1;
 	uint64_t limit_hi = MIN(stream_end(c), end + SECRETS_DECODE_REGION);
 	if (kind == SDEC_BASE64) {
-		lo = end - MIN(end - c->base, (uint64_t)40);
-		for (hi = end; hi < limit_hi && b64_char(*at(c, hi)); hi++)
+		/* after a call such as atob( the blob starts past the quote; else the trigger is its start */
+		hi = end;
+		if (*at(c, end - 1) == '(')
+			while (hi < limit_hi && hi < end + 8 && !b64_char(*at(c, hi)))
+				hi++;
+		uint64_t limit_lo = hi - MIN(hi - c->base, (uint64_t)SECRETS_DECODE_REGION);
+		for (lo = hi; lo > limit_lo && b64_char(*at(c, lo - 1)); lo--)
+			;
+		for (; hi < limit_hi && b64_char(*at(c, hi)); hi++)
 			;
 		while (hi < limit_hi && *at(c, hi) == '=')
 			hi++;
@@ -400,7 +407,7 @@ static void run_decoder(struct sctx *c, enum sdec_kind kind, uint64_t end)
 	const char *as = "";
 	if (kind == SDEC_BASE64) {
 		as = "base64";
-		if (sdec_base64(at(c, lo), (size_t)(hi - lo), &out) == 0 && out.len >= 24 &&
+		if (hi - lo >= 24 && sdec_base64(at(c, lo), (size_t)(hi - lo), &out) == 0 && out.len >= 16 &&
 		    sdec_printable_ratio(out.data, out.len) >= 0.95)
 			n = 1;
 	} else if (kind == SDEC_PERCENT) {
@@ -423,6 +430,17 @@ static int cand_cmp(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
+struct range {
+	uint32_t rule;
+	uint64_t from, to;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
 /* Handles every candidate whose lookahead has arrived (all of them when final). */
 static void process(struct sctx *c, bool final)
 {
@@ -430,7 +448,8 @@ static void process(struct sctx *c, bool final)
 		return;
 	const struct secret_rules *rs = c->s->rules;
 	qsort(c->cands, c->ncands, sizeof(*c->cands), cand_cmp);
-	size_t keep = 0, i = 0;
+	size_t keep = 0, i = 0, nranges = 0;
+	struct range *ranges = xmalloc(c->ncands * sizeof(*ranges));
 	uint64_t now = stream_end(c);
 	while (i < c->ncands) {
 		uint32_t id = c->cands[i].id;
@@ -453,7 +472,7 @@ static void process(struct sctx *c, bool final)
 			j++;
 		}
 		if (final || to <= now) {
-			run_range(c, id, from, to);
+			ranges[nranges++] = (struct range){id, from, to};
 		} else {
 			memmove(c->cands + keep, c->cands + i, (j - i) * sizeof(*c->cands));
 			keep += j - i;
@@ -461,6 +480,11 @@ static void process(struct sctx *c, bool final)
 		i = j;
 	}
 	c->ncands = keep;
+	/* in stream order, so that line numbers are counted forward */
+	qsort(ranges, nranges, sizeof(*ranges), range_cmp);
+	for (size_t k = 0; k < nranges; k++)
+		run_range(c, ranges[k].rule, ranges[k].from, ranges[k].to);
+	free(ranges);
 }
 
 /* Drops the bytes no pending or future candidate can need. */

@@ -299,7 +299,8 @@ static void encoded_keys_are_decoded(void **state)
 {
 	const char *tok = "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";
 	struct hits hs;
-	char *text = xasprintf("token: \"%s\" other", tok);
+	/* base64 of a JSON object (it starts with eyJ) and a blob given to atob() */
+	char *text = xasprintf("{\"token\": \"%s\", \"other\": 1}", tok);
 	char *enc = b64url(text);
 	char *doc = xasprintf("line one\nvar blob = \"%s\";\n", enc);
 	scan_text(doc, &hs);
@@ -307,6 +308,15 @@ static void encoded_keys_are_decoded(void **state)
 	assert_string_equal(hs.h[0].value, tok);
 	assert_string_equal(hs.h[0].decoded, "base64");
 	assert_int_equal(hs.h[0].line, 2);
+	free(text);
+	free(enc);
+	free(doc);
+	text = xasprintf("token: %s", tok);
+	enc = b64url(text);
+	doc = xasprintf("const t = atob(\"%s\");", enc);
+	scan_text(doc, &hs);
+	assert_int_equal(hs.n, 1);
+	assert_string_equal(hs.h[0].decoded, "base64");
 	free(text);
 	free(enc);
 	free(doc);
