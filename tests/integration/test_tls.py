@@ -8,7 +8,7 @@ import ssl
 from concurrent.futures import ThreadPoolExecutor
 
 from sstest import FixtureServer, main, run_cli
-from tlsfix import CA, HTTPSServer, LegacyServer, SServer, chain_file
+from tlsfix import CA, HOST, HTTPSServer, LegacyServer, SServer, chain_file
 
 CERT_CHECKS = {"tls.cert-expired", "tls.cert-not-yet-valid", "tls.cert-expiring-soon",
                "tls.cert-hostname-mismatch", "tls.cert-self-signed", "tls.cert-untrusted",
@@ -33,7 +33,7 @@ def scan(url, *extra):
 def cert_findings(cert_key, *extra, url_host=None):
     with HTTPSServer(*cert_key) as s:
         url = s.url if url_host is None else f"https://{url_host}:{s.port}"
-        extra = [a.replace("PORT", str(s.port)) for a in extra]
+        extra = [a.replace("PORT", str(s.port)).replace("ADDR", HOST) for a in extra]
         found, _ = scan(url, *extra)
     return found
 
@@ -67,7 +67,7 @@ def test_certificate_problems():
 
     expired = results["expired"]["tls.cert-expired"]
     assert expired["severity"] == "HIGH"
-    for part in ("subject=CN=expired", "issuer=CN=secscan test root", "IP:127.0.0.1", "not-after="):
+    for part in ("subject=CN=expired", "issuer=CN=secscan test root", f"IP:{HOST}", "not-after="):
         assert part in expired["evidence"], expired["evidence"]
     assert "days" in results["expiring-soon"]["tls.cert-expiring-soon"]["title"]
     assert "RSA 1024" in results["rsa-1024"]["tls.cert-weak-key"]["title"]
@@ -96,10 +96,10 @@ def test_expiry_window_and_trust_store_are_configurable():
 
 def test_wildcard_names_follow_san_rules():
     wild = ca.issue("wildcard", sans=("DNS:*.example.test",))
-    ok = cert_findings(wild, "--resolve", "app.example.test:PORT:127.0.0.1", url_host="app.example.test")
+    ok = cert_findings(wild, "--resolve", "app.example.test:PORT:ADDR", url_host="app.example.test")
     assert "tls.cert-hostname-mismatch" not in ok, sorted(ok)
     # A wildcard covers exactly one label.
-    deep = cert_findings(wild, "--resolve", "a.b.example.test:PORT:127.0.0.1", url_host="a.b.example.test")
+    deep = cert_findings(wild, "--resolve", "a.b.example.test:PORT:ADDR", url_host="a.b.example.test")
     assert "tls.cert-hostname-mismatch" in deep, sorted(deep)
     assert "a.b.example.test" in deep["tls.cert-hostname-mismatch"]["title"]
 

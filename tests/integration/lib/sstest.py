@@ -57,8 +57,8 @@ class FixtureServer:
     Use as a context manager; .url is "http://127.0.0.1:PORT".
     """
 
-    def __init__(self, app, port=0, ssl_context=None):
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+    def __init__(self, app, port=0, ssl_context=None, host="127.0.0.1"):
+        self.httpd = http.server.ThreadingHTTPServer((host, port), _Handler)
         # Scanners open many connections at once: the default backlog of 5 overflows, and each
         # dropped SYN costs the client a 1 s retry.
         self.httpd.socket.listen(128)
@@ -69,7 +69,7 @@ class FixtureServer:
             self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
             scheme = "https"
         self.port = self.httpd.server_address[1]
-        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://{host}:{self.port}"
         # A short poll interval: shutdown() waits for it.
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)

@@ -1,6 +1,10 @@
 """TLS fixtures for integration tests and benchmarks: a test CA and certificates made with the
 `openssl` CLI at test time, TLS servers on loopback (Python ssl, `openssl s_server`), and a fake
 legacy server that answers ClientHellos for suites no current OpenSSL can offer.
+
+The servers listen on 127.0.0.2 by default: a scan of an https target also asks
+http://HOST:80/, and a busy or stuck listener on 127.0.0.1:80 (another test's, another program's)
+must not cost every scan its connect timeout.
 """
 import os
 import socket
@@ -13,6 +17,7 @@ import time
 from sstest import FixtureServer, free_port
 
 OPENSSL = "openssl"
+HOST = "127.0.0.2"
 
 
 def _run(*args, cwd=None):
@@ -72,7 +77,7 @@ commonName = supplied
                 "-extfile", extfile, "-extensions", "ext", "-keyfile", self.key, "-cert", self.cert]
         _run(*args)
 
-    def issue(self, name, sans=("IP:127.0.0.1", "DNS:localhost"), days=(-1, 365), bits=2048,
+    def issue(self, name, sans=(f"IP:{HOST}", "DNS:localhost"), days=(-1, 365), bits=2048,
               md="sha256", key_type="rsa", aia=False, self_signed=False):
         """Issues a leaf certificate; returns (cert_path, key_path). days is (start, end) relative
         to now; key_type "rsa" or an EC curve name."""
@@ -110,7 +115,7 @@ def chain_file(directory, name, *certs):
 
 
 def HTTPSServer(certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
-                max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="DEFAULT:@SECLEVEL=0"):
+                max_version=ssl.TLSVersion.MAXIMUM_SUPPORTED, ciphers="DEFAULT:@SECLEVEL=0", host=HOST):
     """A FixtureServer over TLS with the given chain file and key, answering every GET with a page.
     Weak keys and SHA-1 certificates load because the context runs at security level 0."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -119,16 +124,18 @@ def HTTPSServer(certfile, keyfile, min_version=ssl.TLSVersion.TLSv1_2,
     ctx.maximum_version = max_version
     ctx.load_cert_chain(certfile, keyfile)
     page = (200, [("Content-Type", "text/html")], "<html><body>tls fixture</body></html>")
-    return FixtureServer(lambda handler: page, ssl_context=ctx)
+    return FixtureServer(lambda handler: page, ssl_context=ctx, host=host)
 
 
 class SServer:
-    """`openssl s_server` on a free loopback port (-www answers GETs); extra args pass through."""
+    """`openssl s_server` on a free loopback port (-www answers GETs); extra args pass through.
+    """
 
-    def __init__(self, certfile, keyfile, *args):
+    def __init__(self, certfile, keyfile, *args, host=HOST):
         self.port = free_port()
-        self.url = f"https://127.0.0.1:{self.port}"
-        self.cmd = [OPENSSL, "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", certfile,
+        self.host = host
+        self.url = f"https://{host}:{self.port}"
+        self.cmd = [OPENSSL, "s_server", "-accept", f"{host}:{self.port}", "-cert", certfile,
                     "-key", keyfile, "-www", "-quiet", *args]
         self.proc = None
 
@@ -140,7 +147,7 @@ class SServer:
             if self.proc.poll() is not None:
                 raise AssertionError(f"s_server exited: {self.proc.stderr.read().decode()}")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
                 return self
             except OSError:
                 time.sleep(0.05)
@@ -178,16 +185,16 @@ class LegacyServer:
     otherwise a handshake_failure alert. mode "garbage", "truncated" or "silent" misbehaves instead.
     No crypto: it exists to prove detection of suites that OpenSSL cannot negotiate at all."""
 
-    def __init__(self, accepts=None, mode="hello"):
+    def __init__(self, accepts=None, mode="hello", host=HOST):
         self.accepts = accepts or {}
         self.mode = mode
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.listen(128)
         self.sock.settimeout(0.1)  # so that the accept loop sees `stopping`
         self.port = self.sock.getsockname()[1]
-        self.url = f"https://127.0.0.1:{self.port}"
+        self.url = f"https://{host}:{self.port}"
         self.stopping = False
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
