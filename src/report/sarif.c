@@ -33,6 +33,27 @@ static void put_uri(struct buf *b, const char *s)
 	}
 }
 
+/*
+ * A file path as a URI: every byte but the unreserved ones, '/' and the sub-delimiters is
+ * percent-encoded, so that '%', '?', '#' and ':' in a file name stay part of it. An absolute path
+ * becomes a file:// URI; a relative one stays relative (to the repository, as code scanning
+ * wants), without a leading "./".
+ */
+static void put_path_uri(struct buf *b, const char *path)
+{
+	if (path[0] == '/')
+		buf_appends(b, "file://");
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/!$&'()*+,;=@", *p))
+			buf_appendc(b, (char)*p);
+		else
+			buf_appendf(b, "%%%02X", *p);
+	}
+}
+
 /* Findings about a host and port rather than a file or a URL. */
 static bool is_network(const struct finding *f)
 {
@@ -73,7 +94,7 @@ static json_t *location_json(const struct finding *f)
 		} else if (k == 1) {
 			line = nums[0];
 		}
-		put_uri(&uri, path);
+		put_path_uri(&uri, path);
 		free(path);
 	}
 	json_t *phys = json_object();

@@ -1,12 +1,19 @@
 """CI outputs: SARIF valid against the SARIF 2.1.0 schema and in GitHub's shape; JUnit XML well-formed."""
 import json
 import os
+import random
+import shutil
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
 import report_fixture as rf
+import sstest
 from sstest import main
+
+sys.path.insert(0, os.path.join(rf.SRC, "tests", "fixtures", "secrets"))
+import samples  # noqa: E402  (synthetic keys of every secret rule's shape)
 
 VALIDATOR = os.path.join(rf.SRC, "tests", "tools", "validate-sarif.js")
 
@@ -44,6 +51,36 @@ def test_sarif_of_every_shipped_check_is_valid():
     assert {r["id"] for r in rules} == {c["id"] for c in rf.shipped_checks()}
     for r in rules:
         assert r["help"]["text"] and r["help"]["markdown"], r["id"]
+
+
+def test_secrets_cli_sarif_is_valid():
+    """The real `secscan secrets --sarif` on files whose paths need URI escaping."""
+    rng = random.Random(11)
+    root = tempfile.mkdtemp(prefix="secscan-sarif-")
+    try:
+        os.makedirs(os.path.join(root, "src", "my dir"))
+        with open(os.path.join(root, "src", "my dir", "conf ü #1.js"), "w") as f:
+            f.write(f'const a = "{samples.positive("anthropic-api-key", rng)[1]}";\n')
+        with open(os.path.join(root, "src", "app.py"), "w") as f:
+            f.write(f'\n\nSLACK = "{samples.positive("slack-bot-token", rng)[1]}"\n')
+        out = sstest.run_cli("secrets", root, "--sarif", "--no-gitignore")
+        assert out.returncode == 1, out.stderr
+        log = json.loads(out.stdout)
+        ok, errors = validate(log)
+        assert ok, errors
+        uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                      for r in log["runs"][0]["results"])
+        assert uris == [f"file://{root}/src/app.py", f"file://{root}/src/my%20dir/conf%20%C3%BC%20%231.js"], uris
+        # Run from the repository root, the paths stay relative, as code scanning wants them.
+        rel = subprocess.run([sstest.BIN, "secrets", "src", "--sarif", "--no-gitignore"], cwd=root,
+                             capture_output=True, text=True, timeout=120)
+        log = json.loads(rel.stdout)
+        assert validate(log)[0]
+        uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                      for r in log["runs"][0]["results"])
+        assert uris == ["src/app.py", "src/my%20dir/conf%20%C3%BC%20%231.js"], uris
+    finally:
+        shutil.rmtree(root)
 
 
 def test_sarif_has_the_shape_github_reads():
@@ -95,5 +132,6 @@ def test_junit_is_well_formed_and_counts_failures():
 
 if __name__ == "__main__":
     main([test_sarif_is_valid_against_the_schema, test_sarif_of_every_shipped_check_is_valid,
+          test_secrets_cli_sarif_is_valid,
           test_sarif_has_the_shape_github_reads,
           test_junit_is_well_formed_and_counts_failures])

@@ -446,7 +446,7 @@ static void sarif_shape(void **state)
 	json_t *col = sarif_result(log, 7); /* path:line:column, a colon in the path */
 	phys = json_object_get(json_array_get(json_object_get(col, "locations"), 0), "physicalLocation");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(phys, "artifactLocation"), "uri")),
-			    "lib/a:b.js");
+			    "lib/a%3Ab.js");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(phys, "region"), "startLine")), 7);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(phys, "region"), "startColumn")), 19);
 	json_t *redis = sarif_result(log, 2); /* HIGH, seq 6: a network location */
