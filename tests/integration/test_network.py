@@ -81,25 +81,28 @@ def one(doc, check, port, severity):
     return found[0]
 
 
+def expect_all(doc, expected):
+    """expected: (check, port, severity, a piece of the evidence or title) for each finding."""
+    for check, port, severity, piece in expected:
+        f = one(doc, check, port, severity)
+        assert piece in f["evidence"] + f["title"], f
+
+
 def test_more_services():
     with sstest.FixtureServer(page) as http, fake.couchdb() as couch, fake.etcd() as etcd, \
             fake.kubernetes() as k8s, fake.rabbitmq_with_auth() as rabbit, fake.postgres_trust() as pg, \
             fake.mysql() as my, fake.telnet() as tel:
         doc = scan(http, [couch.port, etcd.port, k8s.port, rabbit.port, pg.port, my.port, tel.port])
-        c = one(doc, "network.couchdb-unauth", couch.port, "CRITICAL")
-        assert "orders" in c["evidence"], c
-        e = one(doc, "network.etcd-unauth", etcd.port, "CRITICAL")
-        assert "/config" in e["evidence"], e
-        k = one(doc, "network.kubernetes-unauth", k8s.port, "CRITICAL")
-        assert "web-1" in k["evidence"], k
-        r = one(doc, "network.service-exposed", rabbit.port, "MEDIUM")
-        assert "RabbitMQ" in r["title"] and "credentials required" in r["title"], r
-        p = one(doc, "network.postgres-trust", pg.port, "CRITICAL")
-        assert "trust" in p["evidence"], p
-        assert "PostgreSQL 15.6" in p["evidence"], p
-        m = one(doc, "network.service-exposed", my.port, "MEDIUM")
-        assert "MySQL 8.0.36" in m["title"], m
-        one(doc, "network.telnet-exposed", tel.port, "MEDIUM")
+        expected = [
+            ("network.couchdb-unauth", couch.port, "CRITICAL", "orders"),
+            ("network.etcd-unauth", etcd.port, "CRITICAL", "/config"),
+            ("network.kubernetes-unauth", k8s.port, "CRITICAL", "web-1"),
+            ("network.service-exposed", rabbit.port, "MEDIUM", "RabbitMQ management (credentials required)"),
+            ("network.postgres-trust", pg.port, "CRITICAL", "PostgreSQL 15.6"),
+            ("network.service-exposed", my.port, "MEDIUM", "MySQL 8.0.36"),
+            ("network.telnet-exposed", tel.port, "MEDIUM", "Telnet"),
+        ]
+        expect_all(doc, expected)
         # PostgreSQL got a startup message and a Terminate, nothing else
         assert pg.received[-1] == b"X\0\0\0\4", pg.received
 
@@ -124,22 +127,17 @@ def test_exposed_services():
         doc = scan(http, ports)
         elapsed = time.time() - started
 
-        r = one(doc, "network.redis-unauth", redis_port, "CRITICAL")
-        assert "redis_version:" in r["evidence"], r
-        m = one(doc, "network.memcached-unauth", mc_port, "CRITICAL")
-        assert "version 1." in m["evidence"], m
-        mg = one(doc, "network.mongodb-unauth", mongo.port, "CRITICAL")
-        assert "shop" in mg["evidence"], mg
-        e = one(doc, "network.elasticsearch-unauth", es.port, "CRITICAL")
-        assert "prod-search" in e["evidence"], e
-        d = one(doc, "network.docker-api-unauth", docker.port, "CRITICAL")
-        assert "1.43" in d["evidence"], d
-        v = one(doc, "network.vnc-no-auth", vnc.port, "CRITICAL")
-        assert "None" in v["evidence"], v
-        f = one(doc, "network.ftp-anonymous", ftp.port, "HIGH")
-        assert "230" in f["evidence"], f
-        s = one(doc, "network.ssh-outdated", ssh.port, "MEDIUM")
-        assert "OpenSSH_5.3" in s["title"], s
+        expected = [  # check, port, severity, a piece of the evidence (or title)
+            ("network.redis-unauth", redis_port, "CRITICAL", "redis_version:"),
+            ("network.memcached-unauth", mc_port, "CRITICAL", "version 1."),
+            ("network.mongodb-unauth", mongo.port, "CRITICAL", "shop"),
+            ("network.elasticsearch-unauth", es.port, "CRITICAL", "prod-search"),
+            ("network.docker-api-unauth", docker.port, "CRITICAL", "1.43"),
+            ("network.vnc-no-auth", vnc.port, "CRITICAL", "None"),
+            ("network.ftp-anonymous", ftp.port, "HIGH", "230"),
+            ("network.ssh-outdated", ssh.port, "MEDIUM", "OpenSSH_5.3"),
+        ]
+        expect_all(doc, expected)
 
         # misbehaving servers: a clear error for that port, and the scan still ends promptly
         end = one(doc, "network.probe-failed", endless.port, "INFO")

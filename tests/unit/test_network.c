@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/portscan.h"
 #include "modules/netprobe.h"
+#include "../../fuzz/fuzz_netprobe.c"
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -172,7 +173,7 @@ static void endless_or_garbage_banners_stay_incomplete(void **state)
 	assert_false(np_banner_complete(&b, NULL));
 	assert_false(np_redis_complete(&b, NULL));
 	buf_release(&b);
-	/* random bytes through every parser */
+	/* random bytes through every parser: the fuzz harness, run on random inputs */
 	uint8_t junk[512];
 	for (int round = 0; round < 3000; round++) {
 		size_t n = (size_t)(rand() % (int)sizeof(junk));
@@ -180,30 +181,7 @@ static void endless_or_garbage_banners_stay_incomplete(void **state)
 			junk[i] = (uint8_t)rand();
 		if (n > 4 && (round & 1)) /* plausible lengths so that parsers go deeper */
 			junk[0] = (uint8_t)n, junk[1] = junk[2] = junk[3] = 0;
-		struct np_result r;
-		np_result_init(&r);
-		r.vnc_minor = round % 2 ? 8 : 3;
-		b = mkbuf(junk, n);
-		np_banner_complete(&b, NULL);
-		np_redis_complete(&b, NULL);
-		np_memcached_complete(&b, NULL);
-		np_mongo_complete(&b, NULL);
-		np_pg_complete(&b, NULL);
-		np_vnc_complete(&b, &r);
-		np_smb_complete(&b, NULL);
-		np_rdp_complete(&b, NULL);
-		np_ftp_reply_code(&b);
-		buf_release(&b);
-		np_banner_identify((const char *)junk, n, &r);
-		np_redis_parse((const char *)junk, n, &r);
-		np_memcached_parse((const char *)junk, n, &r);
-		np_mongo_parse(junk, n, round % 3 == 0, &r);
-		np_pg_parse(junk, n, &r);
-		np_vnc_parse_security(junk, n, &r);
-		np_smb_parse(junk, n, &r);
-		np_rdp_parse(junk, n, &r);
-		np_http_identify("/", 200, (const char *)junk, n, &r);
-		np_result_release(&r);
+		LLVMFuzzerTestOneInput(junk, n);
 	}
 }
 
