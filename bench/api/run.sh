@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The API benchmark: wrk against GET /v1/scan/{id} of a completed run with 50 findings (and, for
-# comparison, of a running one, whose answer is built on every request). See README.md.
+# comparison, of a running one, whose version is read from the store on every request). See README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10}
@@ -29,7 +29,7 @@ echo "completed run $done: $bytes bytes, $(curl -fs -H "$auth" http://127.0.0.1:
 echo "== GET /v1/scan/{id}, completed run (wrk -t2 -c64 -d${DURATION}s --latency)"
 wrk -t2 -c64 -d${DURATION}s --latency -H "$auth" http://127.0.0.1:$PORT/v1/scan/$done \
    | grep -E "Requests/sec|Latency |50%|99%|Non-2xx|Socket errors"
-echo "== GET /v1/scan/{id}, running run (answer built per request)"
+echo "== GET /v1/scan/{id}, running run (one store query per request checks its version)"
 wrk -t2 -c64 -d${DURATION}s --latency -H "$auth" http://127.0.0.1:$PORT/v1/scan/$running \
    | grep -E "Requests/sec|Latency |50%|99%|Non-2xx|Socket errors"
 echo "server RSS peak: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"

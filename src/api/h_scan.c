@@ -72,7 +72,7 @@ int h_scan_get(struct api_req *r)
 		api_reply_error(r, 400, "since must be a non-negative integer (a finding sequence number)");
 		return 0;
 	}
-	char *cached = scan_cache_get(srv->scan_cache, r->params[0], r->who.account_id, since, &len);
+	char *cached = scan_cache_get(srv->scan_cache, r->params[0], r->who.account_id, since, NULL, &len);
 	if (cached) {
 		api_reply_text(r, 200, "application/json", cached, len);
 		return 0;
@@ -82,13 +82,22 @@ int h_scan_get(struct api_req *r)
 	int rc = get_run(r, &run);
 	if (rc)
 		return rc == SS_ENOTFOUND ? 0 : rc;
+	struct scan_version v = {.total = run.summary.total};
+	str_copy(v.status, sizeof(v.status), run.status);
+	v.final = !active && strcmp(run.status, RUN_RUNNING);
+	cached = scan_cache_get(srv->scan_cache, run.id, r->who.account_id, since, &v, &len);
+	if (cached) {
+		api_reply_text(r, 200, "application/json", cached, len);
+		goto out;
+	}
 	rc = store_finding_list(srv->store, run.id, since, &findings, &n);
 	if (rc == 0) {
 		api_reply_json(r, 200, report_scan_json(&run, findings, n, srv->cfg->public_url));
-		if (!active && strcmp(run.status, RUN_RUNNING) && r->resp)
-			scan_cache_put(srv->scan_cache, run.id, r->who.account_id, since, r->resp,
+		if (r->resp)
+			scan_cache_put(srv->scan_cache, run.id, r->who.account_id, since, &v, r->resp,
 				       r->resp_len);
 	}
+out:
 	finding_array_free(findings, n);
 	run_release(&run);
 	return rc;

@@ -7,6 +7,7 @@ struct cache_entry {
 	char run_id[RUN_ID_LEN + 1];
 	int64_t account_id;
 	int64_t since;
+	struct scan_version version;
 	char *body; /* NULL: empty slot */
 	size_t len;
 	uint64_t used; /* tick of the last hit, for LRU */
@@ -49,13 +50,18 @@ static struct cache_entry *find(struct scan_cache *c, const char *run_id, int64_
 	return NULL;
 }
 
+static bool same_version(const struct scan_version *a, const struct scan_version *b)
+{
+	return a->total == b->total && a->final == b->final && !strcmp(a->status, b->status);
+}
+
 char *scan_cache_get(struct scan_cache *c, const char *run_id, int64_t account_id, int64_t since,
-		     size_t *len)
+		     const struct scan_version *v, size_t *len)
 {
 	char *copy = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct cache_entry *e = find(c, run_id, since);
-	if (e && e->account_id == account_id) {
+	if (e && e->account_id == account_id && (v ? same_version(v, &e->version) : e->version.final)) {
 		e->used = ++c->tick;
 		copy = xmalloc(e->len + 1);
 		memcpy(copy, e->body, e->len + 1);
@@ -66,7 +72,7 @@ char *scan_cache_get(struct scan_cache *c, const char *run_id, int64_t account_i
 }
 
 void scan_cache_put(struct scan_cache *c, const char *run_id, int64_t account_id, int64_t since,
-		    const char *body, size_t len)
+		    const struct scan_version *v, const char *body, size_t len)
 {
 	if (len > c->max_body || strlen(run_id) > RUN_ID_LEN)
 		return;
@@ -85,6 +91,7 @@ void scan_cache_put(struct scan_cache *c, const char *run_id, int64_t account_id
 	memcpy(e->run_id, run_id, strlen(run_id) + 1);
 	e->account_id = account_id;
 	e->since = since;
+	e->version = *v;
 	e->body = copy;
 	e->len = len;
 	e->used = ++c->tick;
