@@ -166,6 +166,20 @@ static size_t suites_with(const struct tls_enum *e, unsigned flags, unsigned wit
 	return count;
 }
 
+/* Whether an accepted suite lacks forward secrecy or AEAD, or is anonymous. */
+static bool has_weaker_suites(const struct tls_enum *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++) {
+		for (size_t k = 0; k < e->v[i].nsuites; k++) {
+			const struct tls_suite *s = tls_suite_find(e->v[i].suites[k]);
+			unsigned f = s ? s->flags : 0;
+			if (!(f & TLS_SUITE_FS) || !(f & TLS_SUITE_AEAD) || (f & TLS_SUITE_ANON))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 {
 	static const struct {
@@ -214,7 +228,9 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 		}
 	}
 
-	if (e->server_order == 0) {
+	/* The client's order only matters when it can pick something weaker than the best: a
+	 * suite without forward secrecy or without AEAD (TLS 1.3 suites all have both). */
+	if (e->server_order == 0 && has_weaker_suites(e)) {
 		const struct tls_version_result *v = tls_enum_version(e, e->order_version);
 		const struct tls_suite *a = tls_suite_find(v->suites[0]), *b = tls_suite_find(v->suites[1]);
 		buf_reset(&ev);

@@ -117,16 +117,22 @@ def test_openssl_server_with_old_protocols():
 
 def test_openssl_server_order_is_detected():
     cert = ca.issue("order")
+    mixed = "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA"  # the second: no forward secrecy, CBC
+    with SServer(*cert, "-cipher", mixed, "-no_tls1_3") as s:
+        client_order, _ = scan(s.url)
+    with SServer(*cert, "-cipher", mixed, "-no_tls1_3", "-serverpref") as s:
+        server_order, _ = scan(s.url)
+    # Client order among strong suites only is harmless: nothing to report.
     with SServer(*cert, "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
                  "-no_tls1_3") as s:
-        client_order, _ = scan(s.url)
-    with SServer(*cert, "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
-                 "-no_tls1_3", "-serverpref") as s:
-        server_order, _ = scan(s.url)
+        strong_only, _ = scan(s.url)
     assert "tls.client-cipher-order" in client_order, sorted(client_order)
     assert client_order["tls.client-cipher-order"]["severity"] == "LOW"
+    assert "AES128-SHA" in client_order["tls.client-cipher-order"]["evidence"]
     assert "tls.client-cipher-order" not in server_order, sorted(server_order)
+    assert "tls.client-cipher-order" not in strong_only, sorted(strong_only)
     assert "tls.tls13-missing" in server_order and server_order["tls.tls13-missing"]["severity"] == "INFO"
+    assert "tls.no-forward-secrecy" not in server_order
 
 
 def test_fake_server_with_suites_openssl_cannot_offer():
