@@ -83,13 +83,19 @@ static bool any_accepted(const struct tls_enum *e)
 	return false;
 }
 
+enum tls_port_state {
+	PORT_UNREACHABLE, /* no address, or refused by the SSRF guard */
+	PORT_NO_TLS,      /* the enumeration found no version accepted */
+	PORT_TLS,
+};
+
 /*
  * Enumerates the TLS port of the target: its own port when it is https; for a plain-http target,
  * 443 when the site is on the default port, else the site's own port (the same origin over TLS).
- * Returns true with c->addr and the enumeration filled; false after emitting https-missing, or
- * when the host cannot be reached (SSRF guard, no address).
+ * On PORT_TLS, c->addr and the enumeration are filled; on PORT_NO_TLS c->addr is, and
+ * https-missing was emitted for a plain-http target.
  */
-static bool find_tls_port(struct tls_ctx *c, struct tls_enum *e)
+static enum tls_port_state find_tls_port(struct tls_ctx *c, struct tls_enum *e)
 {
 	struct scan_target *t = c->t;
 	int port = t->https || t->port != 80 ? t->port : 443;
@@ -100,18 +106,18 @@ static bool find_tls_port(struct tls_ctx *c, struct tls_enum *e)
 	if (rc) {
 		tls_warn(t, "%s: %s", c->location,
 			 rc == SS_EDENIED ? "refused by the SSRF guard (private address)" : ss_strerror(rc));
-		return false;
+		return PORT_UNREACHABLE;
 	}
 	enumerate(c, e, false);
 	if (any_accepted(e))
-		return true;
+		return PORT_TLS;
 	snprintf(why, sizeof(why), "%s: %s", c->location, e->error[0] ? e->error : "no TLS version accepted");
 	tls_enum_release(e);
 	if (!t->https)
 		emit(c, "tls.https-missing", NULL, why, -1);
 	else
-		tls_warn(t, "no TLS handshake possible: %s", why);
-	return false;
+		tls_warn(t, "no TLS version accepted to hand-built hellos: %s", why);
+	return PORT_NO_TLS;
 }
 
 /* --- protocol and suite findings --- */
@@ -306,8 +312,18 @@ static void tls_run(struct scan_target *t)
 {
 	struct tls_ctx c = {.t = t, .opt = scan_options_of(t)};
 	struct tls_enum e;
-	if (!find_tls_port(&c, &e))
+	switch (find_tls_port(&c, &e)) {
+	case PORT_UNREACHABLE:
 		return;
+	case PORT_NO_TLS:
+		/* A server that refuses every hand-built hello may still complete a real handshake;
+		 * its certificate is judged all the same (or the handshake error is logged). */
+		if (t->https && !scan_aborted(t))
+			cert_findings(&c);
+		return;
+	case PORT_TLS:
+		break;
+	}
 	scan_progress(t, MOD, "%s: %d probes, %d answered", c.location, e.probes, e.answers);
 	if (e.limited)
 		scan_progress(t, MOD, "%s: enumeration cut short (probe bound, time budget or abort)",
