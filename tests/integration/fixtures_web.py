@@ -188,7 +188,9 @@ def weak_site(ctx=None):
                 ("Set-Cookie", "PHPSESSID=a1b2c3d4e5; Path=/; HttpOnly; SameSite=None"),
                 ("Set-Cookie", "__Host-token=z9y8x7; Secure; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Lax"),
                 ("Set-Cookie", "prefs=compact; Path=/"),
-            ], "<!DOCTYPE html><html><head><title>Weak</title></head><body>hi</body></html>"
+                ("X-Powered-By", "Next.js"),
+            ], ('<!DOCTYPE html><html><head><title>Weak</title><meta name="generator" content="Hugo 0.120.4">'
+                '</head><body>hi</body></html>')
         return 404, [("Content-Type", "text/plain")], "Not Found"
 
     return _server(app, ssl_context=ctx)

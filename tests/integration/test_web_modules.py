@@ -14,8 +14,8 @@ MODULES = "headers,cookies,exposure,disclosure"
 TLS = fw.make_tls_context(tempfile.mkdtemp(prefix="secscan-webmods-"))
 
 
-def scan(url, expect_rc=None):
-    p = sstest.run_cli("scan", url, "--json", "--allow-private", "--modules", MODULES, "--timeout", "5000",
+def scan(url, expect_rc=None, modules=MODULES):
+    p = sstest.run_cli("scan", url, "--json", "--allow-private", "--modules", modules, "--timeout", "5000",
                        timeout=120)
     if expect_rc is not None and p.returncode != expect_rc:
         raise AssertionError(f"secscan exited {p.returncode}, wanted {expect_rc}: {p.stderr}")
@@ -127,6 +127,38 @@ def test_refresh_page_to_https_is_a_redirect():
     one(doc, "headers.https-redirect-missing", "MEDIUM")
 
 
+def html_site(headers, body="<!DOCTYPE html><html><head></head><body>x</body></html>"):
+    return sstest.FixtureServer(lambda h: (200, [("Content-Type", "text/html")] + headers, body))
+
+
+def test_csp_variants():
+    with html_site([("Content-Security-Policy-Report-Only", "default-src 'self'")]) as site:
+        doc, _ = scan(site.url, modules="headers")
+    ro = one(doc, "headers.csp-report-only", "MEDIUM")
+    assert "Content-Security-Policy-Report-Only: default-src 'self'" in ro["evidence"], ro
+    assert not by_check(doc, "headers.csp-missing")
+
+    with html_site([("Content-Security-Policy", "frame-ancestors 'none'; upgrade-insecure-requests")]) as site:
+        doc, _ = scan(site.url, modules="headers")
+    one(doc, "headers.csp-no-script-policy", "MEDIUM")
+    one(doc, "headers.csp-object-src-missing", "LOW")
+    assert not by_check(doc, "headers.frame-protection-missing")  # frame-ancestors protects
+
+    # A <meta> policy counts, but browsers ignore frame-ancestors there.
+    meta = ('<!DOCTYPE html><html><head><meta http-equiv="content-security-policy" content="default-src \'self\'; '
+            'object-src \'none\'; base-uri \'none\'; frame-ancestors \'none\'"></head><body>x</body></html>')
+    with html_site([], meta) as site:
+        doc, _ = scan(site.url, modules="headers")
+    assert not [f for f in doc["findings"] if f["check"].startswith("headers.csp")], doc["findings"]
+    one(doc, "headers.frame-protection-missing", "MEDIUM")
+
+    # An API answering JSON is not asked for document protections.
+    with sstest.FixtureServer(lambda h: (200, [("Content-Type", "application/json")], "{}")) as site:
+        doc, _ = scan(site.url, modules="headers")
+    assert {f["check"] for f in doc["findings"]} == {"headers.xcto-missing", "headers.https-redirect-missing"}, \
+        doc["findings"]
+
+
 def test_weak_headers_and_cookies():
     with fw.weak_site(TLS) as site:
         doc, _ = scan(site.url, expect_rc=0)
@@ -158,8 +190,13 @@ def test_weak_headers_and_cookies():
     assert not by_check(doc, "cookies.httponly-missing")
     assert not by_check(doc, "cookies.samesite-missing")
     assert not [f for f in doc["findings"] if "z9y8x7" in f["evidence"] or "a1b2c3" in f["evidence"]]
+    # Banners: a version in the generator tag is LOW, a bare product name INFO.
+    gen = [f for f in by_check(doc, "disclosure.version-banner") if "generator" in f["title"]]
+    assert len(gen) == 1 and gen[0]["evidence"] == '<meta name="generator">: Hugo 0.120.4', gen
+    product = one(doc, "disclosure.product-banner", "INFO")
+    assert product["evidence"] == "X-Powered-By: Next.js", product
 
 
 if __name__ == "__main__":
     sstest.main([test_leaky_site, test_secure_site_has_nothing_above_info, test_catch_all_site_has_no_exposure,
-                 test_refresh_page_to_https_is_a_redirect, test_weak_headers_and_cookies])
+                 test_refresh_page_to_https_is_a_redirect, test_csp_variants, test_weak_headers_and_cookies])
