@@ -96,13 +96,7 @@ static const char *fence_lang(const struct check_fix *fx)
  */
 static void put_shell_url(struct buf *b, const char *url)
 {
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~:/?=%+,@", *p))
-			buf_appendc(b, (char)*p);
-		else
-			buf_appendf(b, "%%%02X", *p);
-	}
+	report_put_pct(b, url, "-._~:/?=%+,@");
 }
 
 /* Appends a host for a shell command: host name, IP literal and port characters only. */

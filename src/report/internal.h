@@ -52,6 +52,9 @@ struct report_host *report_hosts(const struct run_target *targets, size_t ntarge
 				 const struct finding *findings, size_t nfindings, const char *only,
 				 size_t *count);
 
+/* Appends s with every byte but ASCII letters, digits and those in keep percent-encoded. */
+void report_put_pct(struct buf *b, const char *s, const char *keep);
+
 /* Appends s as a YAML double-quoted scalar, escaping quotes, backslashes, line breaks and every
  * non-printable character, so that user input (hosts, labels) can never end or extend the value. */
 void report_put_yaml_string(struct buf *b, const char *s);

@@ -45,13 +45,7 @@ static void put_path_uri(struct buf *b, const char *path)
 		buf_appends(b, "file://");
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~/!$&'()*+,;=@", *p))
-			buf_appendc(b, (char)*p);
-		else
-			buf_appendf(b, "%%%02X", *p);
-	}
+	report_put_pct(b, path, "-._~/!$&'()*+,;=@");
 }
 
 /* Findings about a host and port rather than a file or a URL. */

@@ -189,3 +189,14 @@ json_t *report_json_string(const char *s)
 	buf_release(&b);
 	return j;
 }
+
+void report_put_pct(struct buf *b, const char *s, const char *keep)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr(keep, *p))
+			buf_appendc(b, (char)*p);
+		else
+			buf_appendf(b, "%%%02X", *p);
+	}
+}
