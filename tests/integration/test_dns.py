@@ -187,6 +187,10 @@ def test_zones():
 
     good = scan(knot.port, http, "good.example")
     assert checks(good) == [("dns.dnssec-absent", "INFO")], checks(good)
+    # a host below the apex: the zone is found by walking up, CAA is inherited from the apex
+    www = scan(knot.port, http, "www.good.example")
+    assert checks(www) == [("dns.dnssec-absent", "INFO")], checks(www)
+    assert "good.example" in www["findings"][0]["title"], www["findings"]
 
     # signed: DNSSEC is present (the test server holds no root keys, so it is not validated)
     signed = scan(knot.port, http, "signed.example")
