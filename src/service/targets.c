@@ -3,6 +3,7 @@
 #include "base/ssrf.h"
 #include "base/str.h"
 #include "base/url.h"
+#include "engine/scan.h"
 #include "service/quota.h"
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,8 +21,8 @@ static bool is_ip_literal(const char *host)
 int targets_normalize(const char *input, bool allow_private, char **host, char *err, size_t errlen)
 {
 	static const char *hint = "expected a URL (https://myapp.com), a hostname or an IP address";
-	struct url u = {0};
-	char *text = NULL;
+	char *start_url = NULL, *why = NULL;
+	struct url u;
 	int rc = SS_EINVAL;
 
 	*host = NULL;
@@ -39,11 +40,10 @@ int targets_normalize(const char *input, bool allow_private, char **host, char *
 			snprintf(err, errlen, "host contains white space or control characters: %s", hint);
 			return SS_EINVAL;
 		}
-	text = strstr(input, "://") ? xstrdup(input) : xasprintf("https://%s", input);
-	if (url_parse(text, &u)) {
-		snprintf(err, errlen, "invalid host '%.200s': %s", input, hint);
-		free(text);
-		return SS_EINVAL;
+	/* The engine's own normalization, so that the stored target is the host the scan reports. */
+	if (scan_normalize_target(input, host, &start_url, &why) || url_parse(start_url, &u)) {
+		snprintf(err, errlen, "invalid host '%.200s': %s", input, why ? why : hint);
+		goto out;
 	}
 	if (!allow_private && (is_ip_literal(u.host) || !strcasecmp(u.host, "localhost")) &&
 	    !ssrf_ip_string_allowed(u.host, false)) {
@@ -51,13 +51,17 @@ int targets_normalize(const char *input, bool allow_private, char **host, char *
 			 "host '%.200s' is a loopback, private or reserved address; this service "
 			 "scans public addresses only",
 			 u.host);
-		goto out;
+	} else {
+		rc = 0;
 	}
-	*host = url_host_port(&u);
-	rc = 0;
-out:
 	url_release(&u);
-	free(text);
+out:
+	if (rc) {
+		free(*host);
+		*host = NULL;
+	}
+	free(start_url);
+	free(why);
 	return rc;
 }
 
