@@ -199,36 +199,38 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 		memcpy(r.triggers + r.ncaseless, lits, nlit * sizeof(char *));
 	}
 	free(lits);
-	unsigned width = pattern_max_width(pattern, id, err);
-	if (!width)
-		goto out;
-	if (r.ntriggers) {
-		/* the match may start a little (or 'before' bytes) before its trigger and runs at most window bytes after */
-		size_t kw = 0;
-		for (size_t k = 0; k < r.ntriggers; k++)
-			kw = MAX(kw, strlen(r.triggers[k]));
-		json_t *before = json_object_get(o, "before");
-		r.lookback = (uint32_t)kw + (before ? (uint32_t)json_integer_value(before) : 64);
-		json_t *w = json_object_get(o, "window");
-		r.lookahead = w ? (uint32_t)json_integer_value(w) : width;
-	} else {
-		r.lookback = width;
-		r.lookahead = 0;
-	}
-	if (r.lookback > SECRETS_WINDOW_MAX || r.lookahead > SECRETS_WINDOW_MAX) {
-		err_set(err, "rule %s: pattern is unbounded or wider than %d bytes: give keywords or literals and a window", id,
-			SECRETS_WINDOW_MAX);
-		goto out;
-	}
-	r.lookahead = MAX(r.lookahead, SECRETS_LOOKAHEAD_MIN);
-	r.lookback += r.pair_window;
-	r.lookahead += r.pair_window;
+	r.before = (uint32_t)json_integer_value(json_object_get(o, "before"));
+	r.window = (uint32_t)json_integer_value(json_object_get(o, "window"));
 	rs->rules = xrealloc(rs->rules, (rs->n + 1) * sizeof(*rs->rules));
 	rs->rules[rs->n++] = r;
 	return 0;
 out:
 	srule_release(&r);
 	return rc;
+}
+
+/* Sets the rule's window around its candidates from the widest match of its pattern. */
+static int rule_set_width(struct srule *r, unsigned width, char **err)
+{
+	if (r->ntriggers) {
+		/* the match may start a little (or 'before' bytes) before its trigger and runs at most window bytes after */
+		size_t kw = 0;
+		for (size_t k = 0; k < r->ntriggers; k++)
+			kw = MAX(kw, strlen(r->triggers[k]));
+		r->lookback = (uint32_t)kw + (r->before ? r->before : 64);
+		r->lookahead = r->window ? r->window : width;
+	} else {
+		r->lookback = width;
+		r->lookahead = 0;
+	}
+	if (width == 0 || r->lookback > SECRETS_WINDOW_MAX || r->lookahead > SECRETS_WINDOW_MAX) {
+		err_set(err, "rule %s: pattern is unbounded or wider than %d bytes: give keywords or literals and a window",
+			r->pub.id, SECRETS_WINDOW_MAX);
+		return SS_EINVAL;
+	}
+	r->lookahead = MAX(r->lookahead, SECRETS_LOOKAHEAD_MIN) + r->pair_window;
+	r->lookback += r->pair_window;
+	return 0;
 }
 
 static int parse_file(struct secret_rules *rs, const char *text, size_t len, const char *origin, char **err)
@@ -317,19 +319,31 @@ static char *db_cache_path(const char *const *exprs, const unsigned *flags, cons
 			   : xasprintf("%s/.cache/secscan/secrets-%.32s.hsdb", home, hash);
 }
 
-static hs_database_t *db_cache_load(const char *path)
+/* The cache file: a magic line, the rules' widths (uint32 each), then the serialized database. */
+#define CACHE_MAGIC "secscan-secrets-db 1\n"
+
+static hs_database_t *db_cache_load(const char *path, unsigned *widths, size_t n)
 {
 	struct buf b;
 	buf_init(&b, DB_CACHE_MAX);
 	hs_database_t *db = NULL;
-	if (buf_read_file(&b, path) == 0 && b.len && hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
+	size_t head = strlen(CACHE_MAGIC) + n * sizeof(uint32_t);
+	if (buf_read_file(&b, path) == 0 && b.len > head && !memcmp(b.data, CACHE_MAGIC, strlen(CACHE_MAGIC)) &&
+	    hs_deserialize_database(b.data + head, b.len - head, &db) == HS_SUCCESS) {
+		for (size_t i = 0; i < n; i++) {
+			uint32_t w;
+			memcpy(&w, b.data + strlen(CACHE_MAGIC) + i * sizeof(w), sizeof(w));
+			widths[i] = w;
+		}
+	} else {
 		db = NULL;
+	}
 	buf_release(&b);
 	return db;
 }
 
 /* Best effort: a cache that cannot be written only costs the next run its compile time. */
-static void db_cache_store(const char *path, const hs_database_t *db)
+static void db_cache_store(const char *path, const hs_database_t *db, const unsigned *widths, size_t n)
 {
 	char *bytes = NULL;
 	size_t len = 0;
@@ -343,7 +357,12 @@ static void db_cache_store(const char *path, const hs_database_t *db)
 	mkdir(dir, 0700);
 	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
 	FILE *f = fopen(tmp, "wb");
-	bool ok = f && fwrite(bytes, 1, len, f) == len;
+	bool ok = f && fwrite(CACHE_MAGIC, 1, strlen(CACHE_MAGIC), f) == strlen(CACHE_MAGIC);
+	for (size_t i = 0; ok && i < n; i++) {
+		uint32_t w = widths[i];
+		ok = fwrite(&w, sizeof(w), 1, f) == 1;
+	}
+	ok = ok && fwrite(bytes, 1, len, f) == len;
 	if (f && fclose(f) != 0)
 		ok = false;
 	if (!ok || rename(tmp, path) != 0)
@@ -376,19 +395,24 @@ static int build_db(struct secret_rules *rs, char **err)
 			flags[k] = j < r->ncaseless ? HS_FLAG_CASELESS : 0;
 			ids[k++] = (unsigned)i;
 		}
-		rs->maxback = MAX(rs->maxback, r->lookback + SECRETS_CONTEXT);
 	}
 	for (size_t d = 0; d < ARRAY_SIZE(decoder_triggers); d++) {
 		exprs[k] = owned[k] = regex_escape(decoder_triggers[d].literal);
 		flags[k] = decoder_triggers[d].caseless ? HS_FLAG_CASELESS : 0;
 		ids[k++] = (unsigned)(rs->n + decoder_triggers[d].kind);
 	}
-	rs->maxback = MAX(rs->maxback, SECRETS_DECODE_REGION + SECRETS_CONTEXT);
 	hs_compile_error_t *cerr = NULL;
 	int rc = 0;
+	/* the widths of the patterns come from Vectorscan too: cached with the database */
+	unsigned *widths = xcalloc(rs->n, sizeof(unsigned));
 	char *cache = db_cache_path(exprs, flags, ids, k);
-	if (cache && (rs->db = db_cache_load(cache)))
-		goto done;
+	if (cache && (rs->db = db_cache_load(cache, widths, rs->n)))
+		goto widths;
+	for (size_t i = 0; i < rs->n; i++)
+		if (!(widths[i] = pattern_max_width(rs->rules[i].pattern, rs->rules[i].pub.id, err))) {
+			rc = SS_EINVAL;
+			goto done;
+		}
 	if (hs_compile_multi(exprs, flags, ids, (unsigned)k, HS_MODE_STREAM, NULL, &rs->db, &cerr) != HS_SUCCESS) {
 		int e = cerr ? cerr->expression : -1;
 		err_set(err, "rule %s: %s", e >= 0 && (size_t)ids[e] < rs->n ? rs->rules[ids[e]].pub.id : "?",
@@ -396,9 +420,17 @@ static int build_db(struct secret_rules *rs, char **err)
 		hs_free_compile_error(cerr);
 		rc = SS_EINVAL;
 	} else if (cache) {
-		db_cache_store(cache, rs->db);
+		db_cache_store(cache, rs->db, widths, rs->n);
+	}
+widths:
+	rs->maxback = SECRETS_DECODE_REGION + SECRETS_CONTEXT;
+	for (size_t i = 0; rc == 0 && i < rs->n; i++) {
+		if (rule_set_width(&rs->rules[i], widths[i], err) < 0)
+			rc = SS_EINVAL;
+		rs->maxback = MAX(rs->maxback, rs->rules[i].lookback + SECRETS_CONTEXT);
 	}
 done:
+	free(widths);
 	free(cache);
 	for (size_t i = 0; i < n; i++)
 		free(owned[i]);

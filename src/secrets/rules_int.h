@@ -28,6 +28,8 @@ struct srule {
 	bool generic;        /* a catch-all rule: yields to any provider rule whose shape the value has */
 	uint32_t lookback;   /* bytes before a trigger's end where a match may start */
 	uint32_t lookahead;  /* bytes after a trigger's end a match may need */
+	uint32_t before;     /* from the rule file: bytes before a trigger (0: default) */
+	uint32_t window;     /* from the rule file: bytes after a trigger (0: the pattern's width) */
 	char **triggers;     /* when set, these literals trigger the rule instead of its pattern: */
 	size_t ntriggers;    /* its "keywords" (any case) first, then its "literals" (exact) */
 	size_t ncaseless;
