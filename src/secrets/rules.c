@@ -297,6 +297,9 @@ static const struct {
 	{SDEC_JS, ":\\/\\/", false},
 };
 
+/* The cache file: a magic line, the rules' widths (uint32 each), then the serialized database. */
+#define CACHE_MAGIC "secscan-secrets-db 1\n"
+
 /*
  * Compiling the database takes a second or more, so a serialized copy is kept in the user's cache
  * directory, named by a hash of everything that goes into it (Vectorscan version, expressions,
@@ -309,6 +312,7 @@ static char *db_cache_path(const char *const *exprs, const unsigned *flags, cons
 		return NULL;
 	struct buf b;
 	buf_init(&b, SIZE_MAX / 2);
+	buf_appends(&b, CACHE_MAGIC);
 	buf_appends(&b, hs_version());
 	for (size_t i = 0; i < k; i++)
 		buf_appendf(&b, "\n%u %u %s", flags[i], ids[i], exprs[i]);
@@ -319,8 +323,6 @@ static char *db_cache_path(const char *const *exprs, const unsigned *flags, cons
 			   : xasprintf("%s/.cache/secscan/secrets-%.32s.hsdb", home, hash);
 }
 
-/* The cache file: a magic line, the rules' widths (uint32 each), then the serialized database. */
-#define CACHE_MAGIC "secscan-secrets-db 1\n"
 
 static hs_database_t *db_cache_load(const char *path, unsigned *widths, size_t n)
 {
