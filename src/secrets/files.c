@@ -3,7 +3,10 @@
 #include "base/str.h"
 #include "secrets/secrets.h"
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Walking files and directories and streaming each file through the scanner. */
 
@@ -45,36 +48,56 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Feeds one chunk; false when the file turns out to be binary (checked on its first chunk). */
+static bool feed(struct walk *w, const char *data, size_t n, bool first)
+{
+	if (first && !w->o->binary && memchr(data, '\0', MIN(n, (size_t)SNIFF_BYTES))) {
+		w->st->skipped_binary++;
+		return false;
+	}
+	w->st->files += first;
+	w->st->bytes += n;
+	secret_scanner_feed(w->s, data, n);
+	return true;
+}
+
 static void scan_file(struct walk *w, const char *path, const struct stat *sb)
 {
 	if (w->o->max_size && (uint64_t)sb->st_size > w->o->max_size) {
 		w->st->skipped_size++;
 		return;
 	}
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		w->st->errors++;
 		return;
 	}
-	size_t chunk = w->o->chunk, n;
-	bool first = true;
+	size_t chunk = w->o->chunk, size = (size_t)sb->st_size;
 	w->path = path;
 	secret_scanner_begin(w->s, first_party(path), on_hit, w);
-	while ((n = fread(w->buf, 1, chunk, f)) > 0) {
-		if (first && !w->o->binary && memchr(w->buf, '\0', MIN(n, (size_t)SNIFF_BYTES))) {
-			w->st->skipped_binary++;
-			break;
+	/* a mapping saves the copy of read(); pages already scanned are dropped, so that memory stays
+	 * bounded by the chunk size whatever the file's size */
+	char *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	if (map != MAP_FAILED) {
+		madvise(map, size, MADV_SEQUENTIAL);
+		for (size_t off = 0; off < size; off += chunk) {
+			size_t n = MIN(chunk, size - off);
+			bool more = feed(w, map + off, n, off == 0);
+			madvise(map + off, n, MADV_DONTNEED);
+			if (!more)
+				break;
 		}
-		if (first)
-			w->st->files++;
-		first = false;
-		w->st->bytes += n;
-		secret_scanner_feed(w->s, w->buf, n);
+		munmap(map, size);
+	} else {
+		ssize_t n;
+		bool first = true;
+		while ((n = read(fd, w->buf, chunk)) > 0 && feed(w, w->buf, (size_t)n, first))
+			first = false;
+		if (n < 0)
+			w->st->errors++;
 	}
-	if (ferror(f))
-		w->st->errors++;
 	secret_scanner_end(w->s);
-	fclose(f);
+	close(fd);
 }
 
 static bool ignored(struct walk *w, const char *rel, bool is_dir)

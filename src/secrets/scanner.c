@@ -134,12 +134,9 @@ static const char *at(const struct sctx *c, uint64_t off)
 
 /* --- positions --- */
 
-static void advance_cursor(struct sctx *c, uint64_t to)
+/* Moves the line cursor over n bytes at p, which are the stream's bytes from the cursor on. */
+static void count_lines(struct sctx *c, const char *p, size_t n)
 {
-	if (to <= c->cur_off)
-		return;
-	const char *p = at(c, c->cur_off);
-	size_t n = (size_t)(to - c->cur_off);
 	size_t k = sval_count_newlines(p, n);
 	if (k) {
 		const char *nl = memrchr(p, '\n', n);
@@ -147,7 +144,13 @@ static void advance_cursor(struct sctx *c, uint64_t to)
 		c->cur_has_nl = true;
 		c->cur_lines += k;
 	}
-	c->cur_off = to;
+	c->cur_off += n;
+}
+
+static void advance_cursor(struct sctx *c, uint64_t to)
+{
+	if (to > c->cur_off)
+		count_lines(c, at(c, c->cur_off), (size_t)(to - c->cur_off));
 }
 
 /* 1-based line and column of a stream offset still in the window. */
@@ -510,11 +513,23 @@ static int ctx_feed(struct sctx *c, const char *data, size_t len)
 {
 	if (!len)
 		return 0;
+	size_t keep = c->s->rules->maxback;
+	if (hs_scan_stream(c->hs, data, len, 0, c->s->scratch, on_candidate, c) != HS_SUCCESS)
+		return SS_EIO;
+	if (!c->ncands && len >= keep) {
+		/* nothing to look at (most chunks): keep only the tail a later candidate may need,
+		 * without copying the chunk first */
+		advance_cursor(c, stream_end(c));
+		count_lines(c, data, len - keep);
+		c->base = stream_end(c) + (len - keep);
+		c->win = xgrow(c->win, &c->wincap, keep + 1, 1);
+		memcpy(c->win, data + len - keep, keep);
+		c->winlen = keep;
+		return 0;
+	}
 	c->win = xgrow(c->win, &c->wincap, c->winlen + len + 1, 1);
 	memcpy(c->win + c->winlen, data, len);
 	c->winlen += len;
-	if (hs_scan_stream(c->hs, data, len, 0, c->s->scratch, on_candidate, c) != HS_SUCCESS)
-		return SS_EIO;
 	process(c, false);
 	trim(c);
 	return 0;
