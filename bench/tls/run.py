@@ -7,8 +7,10 @@ usage: bench/tls/run.py [--secscan build/secscan] [--runs 5] [--no-testssl]
 Traffic goes to loopback only (127.0.0.2 and port 80 there), to the server this script starts.
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,6 +141,7 @@ def main():
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="secscan-bench-tls-")
+    atexit.register(shutil.rmtree, work, True)
     ca = CA(directory=work)
     # One certificate with three problems: RSA 1024, SHA-1 signed, 10 days left.
     cert, key = ca.issue("bench", bits=1024, md="sha1", days=(-300, 10))

@@ -3,8 +3,9 @@ CA (valid, expired, not yet valid, wrong host, self-signed, expiring soon, RSA 1
 curve, untrusted root, missing intermediate), an OpenSSL server with TLS 1.0/1.1, a fake server
 answering with suites OpenSSL cannot offer (SSLv3, RC4, EXPORT, NULL, DES, 3DES, anonymous), and
 broken servers. Everything runs through `secscan scan --modules tls --json`."""
+import atexit
 import json
-import ssl
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 from sstest import FixtureServer, main, run_cli
@@ -15,6 +16,7 @@ CERT_CHECKS = {"tls.cert-expired", "tls.cert-not-yet-valid", "tls.cert-expiring-
                "tls.cert-chain-incomplete", "tls.cert-weak-key", "tls.cert-weak-signature"}
 
 ca = CA()
+atexit.register(shutil.rmtree, ca.dir, True)
 intermediate = CA("secscan test intermediate", parent=ca, directory=ca.dir)
 stranger = CA("unknown root", directory=ca.dir)
 
