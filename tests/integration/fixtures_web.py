@@ -125,13 +125,15 @@ SECURE_HEADERS = [
 
 
 def make_tls_context(directory):
-    """A self-signed certificate for 127.0.0.1 made with the openssl CLI; returns a server SSLContext."""
+    """A self-signed certificate for 127.0.0.1 made with the openssl CLI; returns a server SSLContext
+    whose .cert_file is the certificate's path."""
     key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=127.0.0.1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "365", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    ctx.cert_file = cert  # for `secscan scan --ca-file`, so that the tls module trusts it
     return ctx
 
 
