@@ -67,7 +67,10 @@ int h_scan_get(struct api_req *r)
 	size_t n = 0, len;
 	long since = 0;
 	const char *since_text = api_query(r, "since");
+	const char *format = api_query(r, "format");
 
+	if (format && strcmp(format, "json") != 0)
+		return h_scan_get_ci(r, format);
 	if (since_text && str_to_long(since_text, 0, LONG_MAX, &since)) {
 		api_reply_error(r, 400, "since must be a non-negative integer (a finding sequence number)");
 		return 0;

@@ -109,6 +109,8 @@ json_t *api_id_json(int64_t id);
 /* Handlers (one per route). */
 int h_scan_start(struct api_req *r);
 int h_scan_get(struct api_req *r);
+/* GET /v1/scan/{run_id}?format=sarif|junit (h_scan_ci.c). */
+int h_scan_get_ci(struct api_req *r, const char *format);
 int h_scan_abort(struct api_req *r);
 int h_scan_fix(struct api_req *r);
 int h_runs_list(struct api_req *r);

@@ -12,6 +12,8 @@ static const char key_body[] =
 
 static const struct route_query scan_query[] = {
 	{"since", "integer", "Only findings with a sequence number greater than this"},
+	{"format", "string", "json (default), sarif (a SARIF 2.1.0 log) or junit (JUnit XML)"},
+	{"fail_on", "string", "junit: a check fails at or above this severity (default HIGH)"},
 	{NULL, NULL, NULL},
 };
 static const struct route_query fix_query[] = {

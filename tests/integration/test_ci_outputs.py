@@ -8,9 +8,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+import fixtures_web
 import report_fixture as rf
 import sstest
-from sstest import main
+from sstest import Service, main, wait_for
 
 sys.path.insert(0, os.path.join(rf.SRC, "tests", "fixtures", "secrets"))
 import samples  # noqa: E402  (synthetic keys of every secret rule's shape)
@@ -83,6 +84,38 @@ def test_secrets_cli_sarif_is_valid():
         shutil.rmtree(root)
 
 
+def test_api_serves_sarif_and_junit():
+    """GET /v1/scan/{id}?format=sarif|junit on a real run of a leaky fixture site."""
+    with fixtures_web.leaky_site() as site, Service() as svc:
+        key = svc.admin_key
+        status, _, body = svc.request("POST", "/v1/scan", {"host": f"http://127.0.0.1:{site.port}/"}, key=key)
+        assert status == 201, body
+        run_id = body["run_id"]
+        done = wait_for(lambda: svc.request("GET", f"/v1/scan/{run_id}", key=key)[2]["status"] != "running",
+                        timeout=120, what="scan completed")
+        assert done
+        scan = svc.request("GET", f"/v1/scan/{run_id}", key=key)[2]
+        status, headers, text = svc.request("GET", f"/v1/scan/{run_id}?format=sarif", key=key)
+        assert status == 200 and headers["Content-Type"].startswith("application/sarif+json"), (status, text)
+        log = text  # sstest decodes any JSON media type
+        ok, errors = validate(log)
+        assert ok, errors
+        results = log["runs"][0]["results"]
+        assert len(results) == scan["summary"]["total"] > 0
+        assert any(r["ruleId"] == "exposure.env-credentials" and r["level"] == "error" for r in results)
+        status, headers, text = svc.request("GET", f"/v1/scan/{run_id}?format=junit&fail_on=critical", key=key)
+        assert status == 200 and headers["Content-Type"].startswith("application/xml"), (status, text)
+        root = ET.fromstring(text.encode())
+        failed = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+        assert "exposure.env-credentials" in failed
+        assert all(c.find("failure") is None for c in root.iter("testcase")
+                   if c.get("name").startswith("headers."))  # MEDIUM and LOW pass at CRITICAL
+        assert svc.request("GET", f"/v1/scan/{run_id}?format=pdf", key=key)[0] == 400
+        assert svc.request("GET", f"/v1/scan/{run_id}?format=junit&fail_on=severe", key=key)[0] == 400
+        assert svc.request("GET", "/v1/scan/nosuchid?format=sarif", key=key)[0] == 404
+        assert svc.request("GET", f"/v1/scan/{run_id}?format=sarif")[0] == 401
+
+
 def test_sarif_has_the_shape_github_reads():
     log = json.loads(rf.render("sarif", rf.fixture()))
     assert log["version"] == "2.1.0" and len(log["runs"]) == 1
@@ -132,6 +165,6 @@ def test_junit_is_well_formed_and_counts_failures():
 
 if __name__ == "__main__":
     main([test_sarif_is_valid_against_the_schema, test_sarif_of_every_shipped_check_is_valid,
-          test_secrets_cli_sarif_is_valid,
+          test_secrets_cli_sarif_is_valid, test_api_serves_sarif_and_junit,
           test_sarif_has_the_shape_github_reads,
           test_junit_is_well_formed_and_counts_failures])
