@@ -417,17 +417,24 @@ static void check_axfr(struct dns_ctx *c, const struct dq *ns)
 	}
 	if (!n)
 		return;
-	struct dq *qs = xcalloc(n, sizeof(*qs));
-	for (size_t i = 0; i < n; i++)
-		dq_set(&qs[i], names[i], DNS_A);
-	ask(c, c->ub, qs, n);
+	/* one address per name server: IPv4 when it has one, else IPv6 */
+	struct dq *qs = xcalloc(2 * n, sizeof(*qs));
+	for (size_t i = 0; i < n; i++) {
+		dq_set(&qs[2 * i], names[i], DNS_A);
+		dq_set(&qs[2 * i + 1], names[i], DNS_AAAA);
+	}
+	ask(c, c->ub, qs, 2 * n);
 	bool allow_private = scan_options_of(c->t)->http.allow_private;
 	for (size_t i = 0; i < n; i++) {
-		const struct dns_rr *rr = dq_answer(&qs[i], DNS_A, 0);
-		if (!rr || rr->rdlen != 4)
+		const struct dns_rr *v4 = dq_answer(&qs[2 * i], DNS_A, 0);
+		const struct dns_rr *v6 = dq_answer(&qs[2 * i + 1], DNS_AAAA, 0);
+		char ip[INET6_ADDRSTRLEN];
+		if (v4 && v4->rdlen == 4)
+			inet_ntop(AF_INET, qs[2 * i].msg.pkt + v4->rdoff, ip, sizeof(ip));
+		else if (v6 && v6->rdlen == 16)
+			inet_ntop(AF_INET6, qs[2 * i + 1].msg.pkt + v6->rdoff, ip, sizeof(ip));
+		else
 			continue;
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, qs[i].msg.pkt + rr->rdoff, ip, sizeof(ip));
 		struct sock_addr a;
 		if (sock_addr_from_ip(&a, ip, 53) < 0 || !ssrf_address_allowed((const struct sockaddr *)&a.ss, allow_private))
 			continue;
@@ -456,7 +463,7 @@ static void check_axfr(struct dns_ctx *c, const struct dq *ns)
 		dns_axfr_result_release(&r);
 		free(where);
 	}
-	dq_release_all(qs, n);
+	dq_release_all(qs, 2 * n);
 	free(qs);
 }
 
