@@ -6,7 +6,6 @@
 #include "modules/tls_cert.h"
 #include "modules/tls_hello.h"
 #include "modules/tls_probe.h"
-#include <arpa/inet.h>
 
 /*
  * The tls module: which protocol versions and cipher suites the server accepts (hand-built
@@ -21,7 +20,6 @@ struct tls_ctx {
 	const struct scan_options *opt;
 	char location[300]; /* host:port */
 	struct sock_addr addr;
-	int port;
 };
 
 static bool tls_stop(void *ud)
@@ -41,11 +39,11 @@ static void __attribute__((format(printf, 2, 3))) tls_warn(struct scan_target *t
 	free(msg);
 }
 
-static void emit(struct tls_ctx *c, const char *check, const char *detail, const char *evidence,
-		 int severity)
+/* Emits a finding at the catalogue's severity. */
+static void emit(struct tls_ctx *c, const char *check, const char *detail, const char *evidence)
 {
 	struct finding_spec s = {.check = check, .location = c->location, .detail = detail,
-				 .evidence = evidence, .severity = severity};
+				 .evidence = evidence, .severity = -1};
 	scan_emit(c->t, MOD, &s);
 }
 
@@ -54,10 +52,9 @@ static void set_location(struct tls_ctx *c, int port)
 	bool v6 = strchr(c->t->hostname, ':') != NULL;
 	snprintf(c->location, sizeof(c->location), "%s%s%s:%d", v6 ? "[" : "", c->t->hostname,
 		 v6 ? "]" : "", port);
-	c->port = port;
 }
 
-static void enumerate(struct tls_ctx *c, struct tls_enum *e, bool versions_only)
+static void enumerate(struct tls_ctx *c, struct tls_enum *e)
 {
 	const struct scan_options *o = c->opt;
 	struct tls_probe_config cfg = {
@@ -70,7 +67,6 @@ static void enumerate(struct tls_ctx *c, struct tls_enum *e, bool versions_only)
 		.deadline_ms = o->http.deadline_ms,
 		.stop = tls_stop,
 		.ud = c->t,
-		.versions_only = versions_only,
 	};
 	tls_enumerate(&cfg, e);
 }
@@ -108,13 +104,13 @@ static enum tls_port_state find_tls_port(struct tls_ctx *c, struct tls_enum *e)
 			 rc == SS_EDENIED ? "refused by the SSRF guard (private address)" : ss_strerror(rc));
 		return PORT_UNREACHABLE;
 	}
-	enumerate(c, e, false);
+	enumerate(c, e);
 	if (any_accepted(e))
 		return PORT_TLS;
 	snprintf(why, sizeof(why), "%s: %s", c->location, e->error[0] ? e->error : "no TLS version accepted");
 	tls_enum_release(e);
 	if (!t->https)
-		emit(c, "tls.https-missing", NULL, why, -1);
+		emit(c, "tls.https-missing", NULL, why);
 	else
 		tls_warn(t, "no TLS version accepted to hand-built hellos: %s", why);
 	return PORT_NO_TLS;
@@ -137,7 +133,7 @@ static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
 		const struct tls_suite *s = tls_suite_find(v->preferred);
 		snprintf(ev, sizeof(ev), "%s accepted on %s (%zu cipher suites; the server picked %s)",
 			 tls_version_name(v->version), c->location, v->nsuites, s ? s->openssl : "?");
-		emit(c, old[i].check, NULL, ev, -1);
+		emit(c, old[i].check, NULL, ev);
 	}
 	if (!tls_enum_version(e, TLS_V_13)->accepted) {
 		int best = 0;
@@ -146,7 +142,7 @@ static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
 				best = e->v[i].version;
 		snprintf(ev, sizeof(ev), "TLS 1.3 refused on %s; best version: %s", c->location,
 			 tls_version_name(best));
-		emit(c, "tls.tls13-missing", NULL, ev, -1);
+		emit(c, "tls.tls13-missing", NULL, ev);
 	}
 }
 
@@ -201,7 +197,7 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 	for (size_t i = 0; i < ARRAY_SIZE(weak); i++) {
 		buf_reset(&ev);
 		if (suites_with(e, weak[i].flags, 0, &ev))
-			emit(c, weak[i].check, NULL, buf_str(&ev), -1);
+			emit(c, weak[i].check, NULL, buf_str(&ev));
 	}
 
 	/* Forward secrecy: not one accepted suite with an authenticated ephemeral key exchange
@@ -209,7 +205,7 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 	buf_reset(&ev);
 	if (!suites_with(e, TLS_SUITE_FS, TLS_SUITE_ANON, &ev)) {
 		suites_with(e, ~0u, 0, &ev);
-		emit(c, "tls.no-forward-secrecy", NULL, buf_str(&ev), -1);
+		emit(c, "tls.no-forward-secrecy", NULL, buf_str(&ev));
 	}
 
 	/* CBC only: the best pre-1.3 version gives clients nothing but CBC (or worse) suites. */
@@ -230,7 +226,7 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 				 tls_version_name(best->version),
 				 best->version < TLS_V_12 ? " (and nothing newer before TLS 1.3)" : "",
 				 c->location);
-			emit(c, "tls.cbc-only", tls_version_name(best->version), ev2, -1);
+			emit(c, "tls.cbc-only", tls_version_name(best->version), ev2);
 		}
 	}
 
@@ -243,7 +239,7 @@ static void suite_findings(struct tls_ctx *c, const struct tls_enum *e)
 		buf_appendf(&ev, "%s: offered %s then %s, and the reverse: the server took the client's first "
 			    "choice both times", tls_version_name(v->version), a ? a->openssl : "?",
 			    b ? b->openssl : "?");
-		emit(c, "tls.client-cipher-order", NULL, buf_str(&ev), -1);
+		emit(c, "tls.client-cipher-order", NULL, buf_str(&ev));
 	}
 	buf_release(&ev);
 }
@@ -265,47 +261,49 @@ static void cert_findings(struct tls_ctx *c)
 		tls_warn(c->t, "%s: certificate not read: %s", c->location, r.error);
 		return;
 	}
+	scan_progress(c->t, MOD, "%s: certificate read over %s (%s)", c->location,
+		      tls_version_name(r.version), r.cipher);
 	char ev[1200], days[32], date[16];
 	snprintf(ev, sizeof(ev), "subject=%s; issuer=%s; SAN=%s; not-after=%s", r.subject, r.issuer,
 		 r.sans[0] ? r.sans : "(none)", r.not_after);
 	/* Titles carry the date only; the evidence has the full time. */
 	if (r.expired) {
 		snprintf(date, sizeof(date), "%.10s", r.not_after);
-		emit(c, "tls.cert-expired", date, ev, -1);
+		emit(c, "tls.cert-expired", date, ev);
 	}
 	if (r.not_yet_valid) {
 		snprintf(date, sizeof(date), "%.10s", r.not_before);
-		emit(c, "tls.cert-not-yet-valid", date, ev, -1);
+		emit(c, "tls.cert-not-yet-valid", date, ev);
 	}
 	if (r.expires_soon) {
 		snprintf(days, sizeof(days), "%ld day%s", r.days_left, r.days_left == 1 ? "" : "s");
-		emit(c, "tls.cert-expiring-soon", days, ev, -1);
+		emit(c, "tls.cert-expiring-soon", days, ev);
 	}
 	if (r.hostname_mismatch)
-		emit(c, "tls.cert-hostname-mismatch", c->t->hostname, ev, -1);
+		emit(c, "tls.cert-hostname-mismatch", c->t->hostname, ev);
 
 	char trust[1600];
 	snprintf(trust, sizeof(trust), "%s; %s", r.trust_detail, ev);
 	if (r.self_signed)
-		emit(c, "tls.cert-self-signed", NULL, ev, -1);
+		emit(c, "tls.cert-self-signed", NULL, ev);
 	if (r.untrusted)
-		emit(c, "tls.cert-untrusted", NULL, trust, -1);
+		emit(c, "tls.cert-untrusted", NULL, trust);
 	if (r.chain_incomplete) {
 		snprintf(trust, sizeof(trust), "the server sent %d certificate%s; %s; %s", r.chain_len,
 			 r.chain_len == 1 ? "" : "s", r.trust_detail, ev);
-		emit(c, "tls.cert-chain-incomplete", NULL, trust, -1);
+		emit(c, "tls.cert-chain-incomplete", NULL, trust);
 	}
 	if (r.weak_key) {
 		snprintf(trust, sizeof(trust), "key=%s; %s", r.key, ev);
-		emit(c, "tls.cert-weak-key", r.key, trust, -1);
+		emit(c, "tls.cert-weak-key", r.key, trust);
 	}
 	if (r.weak_sig[0]) {
 		snprintf(trust, sizeof(trust), "signature=%s; %s", r.weak_sig, ev);
-		emit(c, "tls.cert-weak-signature", r.weak_sig, trust, -1);
+		emit(c, "tls.cert-weak-signature", r.weak_sig, trust);
 	}
 	/* Stapling is about publicly trusted certificates; a self-signed one has no responder. */
 	if (!r.ocsp_stapled && !r.self_signed)
-		emit(c, "tls.ocsp-stapling-missing", NULL, ev, -1);
+		emit(c, "tls.ocsp-stapling-missing", NULL, ev);
 }
 
 static void tls_run(struct scan_target *t)

@@ -134,13 +134,11 @@ static void job_done(struct prober *p, struct job *j, enum outcome o, uint16_t s
 	if (j->kind == JOB_FIRST) {
 		v->accepted = true;
 		v->preferred = suite;
-		if (!p->cfg->versions_only) {
-			size_t k = MIN((size_t)CHAINS_PER_VERSION, j->n);
-			for (size_t i = 0; i < k; i++) {
-				size_t from = i * j->n / k, to = (i + 1) * j->n / k;
-				if (to > from)
-					queue_push(p, job_new(JOB_CHAIN, j->vi, j->offer + from, to - from));
-			}
+		size_t k = MIN((size_t)CHAINS_PER_VERSION, j->n);
+		for (size_t i = 0; i < k; i++) {
+			size_t from = i * j->n / k, to = (i + 1) * j->n / k;
+			if (to > from)
+				queue_push(p, job_new(JOB_CHAIN, j->vi, j->offer + from, to - from));
 		}
 		job_free(j);
 		return;
@@ -432,7 +430,7 @@ int tls_enumerate(const struct tls_probe_config *cfg, struct tls_enum *out)
 	}
 	free(offer);
 	run_queue(&p);
-	if (!cfg->versions_only && !out->limited)
+	if (!out->limited)
 		order_test(&p);
 	return 0;
 }

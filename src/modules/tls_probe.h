@@ -21,7 +21,6 @@ struct tls_probe_config {
 	int64_t deadline_ms;   /* clock_mono_ms() after which no probe starts; 0 = none */
 	bool (*stop)(void *ud);/* polled between steps; true ends the enumeration early; may be NULL */
 	void *ud;
-	bool versions_only;    /* one probe per version, no suite enumeration nor order test */
 };
 
 /* What one protocol version accepts. */
