@@ -8,8 +8,13 @@
 #include "service/targets.h"
 #include <pthread.h>
 
-/* How long past its budget a scan may run before the watchdog steps in. */
-#define WATCHDOG_MARGIN_MS 30000
+/*
+ * How long past its budget a scan may run before the watchdog aborts it: a quarter of the budget,
+ * at least 5 s (requests in flight when the budget ends still finish or time out).
+ */
+#define WATCHDOG_MIN_MARGIN_MS 5000
+/* The watchdog's abort reason; compared by address to tell its aborts from the user's. */
+static const char budget_exceeded[] = "time budget exceeded";
 
 struct job {
 	char run_id[RUN_ID_LEN + 1];
@@ -143,7 +148,7 @@ static void execute(struct runs *r, struct job *j)
 		; /* the watchdog has recorded the failure already */
 	else if (rc == 0)
 		finish(r, j->run_id, RUN_COMPLETED, NULL);
-	else if (rc == SS_ETIMEOUT)
+	else if (rc == SS_ETIMEOUT || (rc == SS_EABORTED && reason == budget_exceeded))
 		finish(r, j->run_id, RUN_COMPLETED, "time budget reached: results are partial");
 	else if (rc == SS_EABORTED)
 		finish(r, j->run_id, RUN_ABORTED, reason ? reason : "aborted");
@@ -169,6 +174,7 @@ static void *watchdog_main(void *arg)
 {
 	struct runs *r = arg;
 	int64_t budget = r->cfg->run_budget * 1000;
+	int64_t margin = MAX(WATCHDOG_MIN_MARGIN_MS, budget / 4);
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		struct timespec ts;
@@ -178,12 +184,12 @@ static void *watchdog_main(void *arg)
 		int64_t now = clock_mono_ms();
 		for (struct job *j = r->active; j; j = j->next) {
 			int64_t age = now - j->started_ms;
-			if (age > budget + WATCHDOG_MARGIN_MS && !j->abort_reason && j->scan) {
+			if (age > budget + margin && !j->abort_reason && j->scan) {
 				log_warn("run %s: still running past its budget; aborting", j->run_id);
-				j->abort_reason = "time budget exceeded";
+				j->abort_reason = budget_exceeded;
 				scan_run_abort(j->scan);
 			}
-			if (age > budget + 2 * WATCHDOG_MARGIN_MS && !j->gave_up) {
+			if (age > budget + 2 * margin && !j->gave_up) {
 				log_error("run %s: did not stop after abort; marking it failed", j->run_id);
 				j->gave_up = true;
 				finish(r, j->run_id, RUN_FAILED, "the scan did not stop within its budget");

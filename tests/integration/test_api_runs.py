@@ -145,6 +145,22 @@ def test_abort_running_and_queued_runs():
             slow.release.set()
 
 
+def test_the_time_budget_ends_a_slow_scan():
+    # The site holds every request but "/" for 25 s; the 3 s budget (and the watchdog 5 s after
+    # it, should the engine overrun) must end the run long before that, as completed with partial results.
+    slow = SlowSite()
+    with FixtureServer(slow) as fx, Service(config=CONFIG + "run_budget = 3\n") as svc:
+        try:
+            key = svc.admin_key
+            run_id = start(svc, key, fx.url)["run_id"]
+            scan = wait_for(lambda: (lambda s: s if s["status"] != "running" else None)(get_scan(svc, key, run_id)),
+                            timeout=15, interval=0.3, what="the budget to end the scan")
+            assert scan["status"] == "completed", scan
+            assert scan["findings"], "findings found before the budget ran out are kept"
+        finally:
+            slow.release.set()
+
+
 def interrupt_a_scan(stop):
     """Scans a slow site until its first findings, stops the service with stop(proc), and starts
     it again on the same database. Returns (service, key, run_id, findings seen before the stop)."""
@@ -195,5 +211,6 @@ def test_crash_recovery_keeps_findings():
 if __name__ == "__main__":
     main([test_quickstart_scan_poll_fix,
           test_abort_running_and_queued_runs,
+          test_the_time_budget_ends_a_slow_scan,
           test_sigterm_ends_running_runs_as_aborted,
           test_crash_recovery_keeps_findings])
