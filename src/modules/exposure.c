@@ -85,13 +85,14 @@ static void exposure_run(struct scan_target *t)
 	if (scan_aborted(t))
 		goto out;
 
-	struct soft404 soft = {0};
+	struct soft404 notfound = {0}, mainpage = {0};
 	for (size_t i = 0; i < EXPOSURE_NBASE; i++)
 		if (!resp[i]->err)
-			soft404_learn(&soft, base[i], resp[i]->status, resp[i]->body.data, resp[i]->body.len);
-	/* An SPA answers unknown paths with its index page: the main page is a not-found answer too. */
+			soft404_learn(&notfound, base[i], resp[i]->status, resp[i]->body.data, resp[i]->body.len);
+	/* An SPA answers unknown paths with its index page: for any other path, the main page is a
+	 * not-found answer too (but "/" itself may be the listing). */
 	if (t->main && !t->main->err)
-		soft404_learn(&soft, "", t->main->status, t->main->body.data, t->main->body.len);
+		soft404_learn(&mainpage, "", t->main->status, t->main->body.data, t->main->body.len);
 
 	size_t hits = 0;
 	for (size_t i = 0; i < l.n; i++) {
@@ -99,7 +100,8 @@ static void exposure_run(struct scan_target *t)
 		const struct probe *p = &l.items[i];
 		if (!r || r->err || !matcher_test(&p->match, r->status, r->body.data, r->body.len))
 			continue;
-		if (soft404_matches(&soft, paths[i], r->status, r->body.data, r->body.len))
+		if (soft404_matches(&notfound, paths[i], r->status, r->body.data, r->body.len) ||
+		    (strcmp(paths[i], "/") && soft404_matches(&mainpage, paths[i], r->status, r->body.data, r->body.len)))
 			continue;
 		char *url = xasprintf("%s%s", t->base_url, paths[i]);
 		char *detail = exposure_fill(p->detail, t->hostname);

@@ -127,6 +127,18 @@ def test_refresh_page_to_https_is_a_redirect():
     one(doc, "headers.https-redirect-missing", "MEDIUM")
 
 
+def test_directory_listing_at_the_root():
+    listing = ("<!DOCTYPE HTML><html><head><title>Index of /</title></head><body><h1>Index of /</h1>"
+               "<a href=\"backup/\">backup/</a></body></html>")
+    app = (lambda h: (200, [("Content-Type", "text/html")], listing) if h.path == "/"
+           else (404, [("Content-Type", "text/plain")], "nope"))
+    with sstest.FixtureServer(app) as site:
+        doc, _ = scan(site.url, modules="exposure")
+    found = one(doc, "exposure.directory-listing", "MEDIUM")
+    assert found["title"] == "Directory listing of / enabled", found
+    assert "Index of /" in found["evidence"], found
+
+
 def html_site(headers, body="<!DOCTYPE html><html><head></head><body>x</body></html>"):
     return sstest.FixtureServer(lambda h: (200, [("Content-Type", "text/html")] + headers, body))
 
@@ -199,4 +211,4 @@ def test_weak_headers_and_cookies():
 
 if __name__ == "__main__":
     sstest.main([test_leaky_site, test_secure_site_has_nothing_above_info, test_catch_all_site_has_no_exposure,
-                 test_refresh_page_to_https_is_a_redirect, test_csp_variants, test_weak_headers_and_cookies])
+                 test_refresh_page_to_https_is_a_redirect, test_directory_listing_at_the_root, test_csp_variants, test_weak_headers_and_cookies])
