@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The secrets benchmark: generates the corpus under /tmp (never committed), builds secscan, installs
 # the secretlint peer into bench/secrets/node_modules (npm ci from the committed lock file), and
-# measures secscan, ripgrep and secretlint on one core. Writes bench/secrets/results.md.
+# measures secscan, ripgrep and secretlint on one core. Writes /tmp/secscan-bench-results.md (the
+# tables of README.md).
 # usage: bench/secrets/run.sh [CORPUS_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,4 +12,4 @@ cmake --build build -j2 >/dev/null
 [ -f "$corpus/manifest.json" ] || python3 bench/secrets/gen_corpus.py "$corpus"
 [ -x bench/secrets/node_modules/.bin/secretlint ] || (cd bench/secrets && npm ci --no-audit --no-fund >/dev/null)
 python3 bench/secrets/evaluate.py --corpus "$corpus" --secscan build/secscan \
-	--secretlint "$PWD/bench/secrets/node_modules/.bin/secretlint" --out bench/secrets/results.md
+	--secretlint "$PWD/bench/secrets/node_modules/.bin/secretlint" --out /tmp/secscan-bench-results.md

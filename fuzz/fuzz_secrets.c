@@ -1,0 +1,31 @@
+/* libFuzzer harness for the secrets engine: matching, validators and decoders (see README.md). */
+#include "base/common.h"
+#include "secrets/secrets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_hit(void *ud, const struct secret_hit *hit)
+{
+	size_t *n = ud;
+	(*n)++;
+	if (!hit->value_len || hit->line < 1 || hit->column < 1 || !strstr(hit->redacted, "chars)"))
+		__builtin_trap();
+	/* the redacted form never holds a value of 16 bytes or more whole */
+	if (hit->value_len >= 16 && memmem(hit->redacted, strlen(hit->redacted), hit->value, hit->value_len))
+		__builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct secret_scanner *s;
+	if (!s && !(s = secret_scanner_new(secret_rules_default())))
+		__builtin_trap();
+	/* the same bytes in one piece and split in two, at a place the input chooses */
+	size_t n1 = 0, n2 = 0, cut = size ? data[0] % (size + 1) : 0;
+	secret_scan_buffer(s, data, size, true, check_hit, &n1);
+	secret_scanner_begin(s, true, check_hit, &n2);
+	secret_scanner_feed(s, data, cut);
+	secret_scanner_feed(s, data + cut, size - cut);
+	secret_scanner_end(s);
+	return 0;
+}
