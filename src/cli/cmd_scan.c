@@ -32,12 +32,14 @@ struct scan_cli {
 	struct tech_stack stack;
 	bool have_stack;
 	char base_url[512];
+	char run_id[RUN_ID_LEN + 1]; /* one id for --json and the output files */
 };
 
 struct scan_args {
 	const char *target;
 	bool json, allow_private;
 	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
+	const char *fix_file, *sarif_file, *junit_file;
 	enum severity fail_on;
 	long budget_s, timeout_ms, expiry_days;
 	const char *resolve[MAX_RESOLVE + 1];
@@ -55,6 +57,9 @@ static void usage(FILE *out)
 		"options:\n"
 		"  --json                 print the result as GET /v1/scan/{id} does\n"
 		"  --fail-on SEVERITY     exit 1 when a finding is at or above SEVERITY (default HIGH)\n"
+		"  --fix FILE             write SECURITY-FIX.md (format security-fix/v1) to FILE\n"
+		"  --sarif FILE           write a SARIF 2.1.0 log (GitHub code scanning) to FILE\n"
+		"  --junit FILE           write JUnit XML to FILE (a check fails at or above --fail-on)\n"
 		"  --allow-private        allow private, loopback and link-local addresses (SSRF guard off)\n"
 		"  --modules LIST         comma-separated modules to run (default: all)\n"
 		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
@@ -107,7 +112,7 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -121,6 +126,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"resolver", required_argument, NULL, O_RESOLVER},
 		{"ports", required_argument, NULL, O_PORTS},
 		{"expiry-days", required_argument, NULL, O_EXPIRY_DAYS},
+		{"fix", required_argument, NULL, O_FIX},
+		{"sarif", required_argument, NULL, O_SARIF},
+		{"junit", required_argument, NULL, O_JUNIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -133,6 +141,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
+		case O_FIX:
+			a->fix_file = optarg;
+			break;
+		case O_SARIF:
+			a->sarif_file = optarg;
+			break;
+		case O_JUNIT:
+			a->junit_file = optarg;
+			break;
 		case O_JSON:
 			a->json = true;
 			break;
@@ -332,7 +349,7 @@ static int print_json(struct scan_cli *s, const char *host, const char *status, 
 		      time_t finished)
 {
 	struct run run = {0};
-	crypto_random_id(run.id, RUN_ID_LEN, false);
+	str_copy(run.id, sizeof(run.id), s->run_id);
 	run.target = (char *)host;
 	run.status = (char *)status;
 	run.started_at = started;
@@ -346,6 +363,51 @@ static int print_json(struct scan_cli *s, const char *host, const char *status, 
 	puts(text);
 	free(text);
 	return 0;
+}
+
+/* Writes text to path; 0, or SS_EIO after a message. */
+static int write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	bool ok = fp && fputs(text, fp) >= 0;
+	if (fp && fclose(fp) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "secscan scan: cannot write %s: %s\n", path, strerror(errno));
+		return SS_EIO;
+	}
+	return 0;
+}
+
+/* --fix, --sarif and --junit: the files coding agents and CI systems read. */
+static int write_outputs(const struct scan_cli *s, const struct scan_args *a, const char *host,
+			 time_t started)
+{
+	struct run_target t = {(char *)host, (char *)"", (char *)s->stack.server,
+			       (char *)s->stack.framework, (char *)s->stack.language,
+			       (char *)s->stack.hosting};
+	int rc = 0;
+	if (a->fix_file) {
+		struct fix_request req = {.scanner = "secscan", .scan_id = s->run_id, .scan_date = started,
+					  .targets = &t, .ntargets = 1, .findings = s->items,
+					  .nfindings = s->n};
+		char *md = report_fix_markdown(&req);
+		rc = write_file(a->fix_file, md);
+		free(md);
+	}
+	if (rc == 0 && a->sarif_file) {
+		json_t *log = report_sarif_json(s->items, s->n);
+		char *text = json_dumps(log, JSON_INDENT(2));
+		json_decref(log);
+		rc = write_file(a->sarif_file, text);
+		free(text);
+	}
+	if (rc == 0 && a->junit_file) {
+		char *xml = report_junit_xml(&t, 1, s->items, s->n, a->fail_on);
+		rc = write_file(a->junit_file, xml);
+		free(xml);
+	}
+	return rc;
 }
 
 /* --- Ctrl-C: a signal thread asks the run to stop; findings so far are still printed --- */
@@ -405,6 +467,7 @@ int cmd_scan(int argc, char **argv)
 	/* one target: what the user named (discovered hosts of the same app may join it) */
 	s.tty = isatty(STDERR_FILENO) == 1;
 	str_copy(s.host, sizeof(s.host), host);
+	crypto_random_id(s.run_id, RUN_ID_LEN, false);
 	str_copy(s.module, sizeof(s.module), "recon");
 
 	sigemptyset(&w.set);
@@ -446,6 +509,8 @@ int cmd_scan(int argc, char **argv)
 	} else {
 		print_text(&s, host, clock_mono_ms() - t0);
 	}
+	if (write_outputs(&s, &a, host, started))
+		goto out;
 	if (rc == SS_EABORTED)
 		goto out;
 	exit_code = 0;

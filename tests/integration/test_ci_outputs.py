@@ -8,6 +8,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+import yaml
+
 import fixtures_web
 import report_fixture as rf
 import sstest
@@ -116,6 +118,43 @@ def test_api_serves_sarif_and_junit():
         assert svc.request("GET", f"/v1/scan/{run_id}?format=sarif")[0] == 401
 
 
+def test_scan_cli_writes_fix_sarif_and_junit():
+    """`secscan scan URL --fix F --sarif S --junit J` on a leaky fixture site."""
+    out_dir = tempfile.mkdtemp(prefix="secscan-outputs-")
+    fix, sarif, junit = (os.path.join(out_dir, n) for n in ("SECURITY-FIX.md", "scan.sarif", "junit.xml"))
+    try:
+        with fixtures_web.leaky_site() as site:
+            host = f"127.0.0.1:{site.port}"
+            p = sstest.run_cli("scan", f"http://{host}/", "--allow-private", "--modules",
+                               "headers,exposure,disclosure", "--fail-on", "critical",
+                               "--fix", fix, "--sarif", sarif, "--junit", junit)
+            # An output that cannot be written is an error (exit 2), not a silent success.
+            bad = sstest.run_cli("scan", f"http://{host}/", "--allow-private", "--modules", "headers",
+                                 "--fail-on", "critical", "--fix", os.path.join(out_dir, "no", "dir", "F.md"))
+            assert bad.returncode == 2 and "cannot write" in bad.stderr, (bad.returncode, bad.stderr)
+        assert p.returncode == 1, p.stderr  # the exposed .env with credentials is CRITICAL
+        with open(fix) as f:
+            md = f.read()
+        front = yaml.safe_load(md.split("\n---\n", 1)[0][4:])
+        assert front["format"] == "security-fix/v1" and len(front["scan_id"]) == 8
+        target = front["targets"][0]
+        assert target["host"] == host and target["risk_grade"] == "F", target
+        assert target["severity_counts"]["critical"] >= 1
+        assert target["tech_stack"]["server"] == "nginx", target
+        assert f"# Security Fixes: {host}\n" in md and "## FIX-1: " in md and "[CRITICAL]" in md
+        with open(sarif) as f:
+            log = json.load(f)
+        ok, errors = validate(log)
+        assert ok, errors
+        assert len(log["runs"][0]["results"]) == sum(target["severity_counts"].values())
+        suites = ET.parse(junit).getroot().findall("testsuite")
+        assert [s.get("name") for s in suites] == [host]
+        failed = [c.get("name") for c in suites[0].iter("testcase") if c.find("failure") is not None]
+        assert "exposure.env-credentials" in failed and not any(n.startswith("headers.") for n in failed)
+    finally:
+        shutil.rmtree(out_dir)
+
+
 def test_sarif_has_the_shape_github_reads():
     log = json.loads(rf.render("sarif", rf.fixture()))
     assert log["version"] == "2.1.0" and len(log["runs"]) == 1
@@ -166,5 +205,6 @@ def test_junit_is_well_formed_and_counts_failures():
 if __name__ == "__main__":
     main([test_sarif_is_valid_against_the_schema, test_sarif_of_every_shipped_check_is_valid,
           test_secrets_cli_sarif_is_valid, test_api_serves_sarif_and_junit,
+          test_scan_cli_writes_fix_sarif_and_junit,
           test_sarif_has_the_shape_github_reads,
           test_junit_is_well_formed_and_counts_failures])
