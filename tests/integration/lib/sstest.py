@@ -177,7 +177,9 @@ class Service:
             self.log.close()
 
     def __enter__(self):
-        return self.start()
+        # A service already started (e.g. restarted on the same database) is not started twice:
+        # a second process would be left running when the first one's handle is replaced.
+        return self if self.proc and self.proc.poll() is None else self.start()
 
     def __exit__(self, *exc):
         self.stop()
