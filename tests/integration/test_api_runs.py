@@ -162,8 +162,9 @@ def test_the_time_budget_ends_a_slow_scan():
 
 
 def interrupt_a_scan(stop):
-    """Scans a slow site until its first findings, stops the service with stop(proc), and starts
-    it again on the same database. Returns (service, key, run_id, findings seen before the stop)."""
+    """Scans a slow site until its first findings and stops the service with stop(proc). Returns
+    a service on the same database (not started yet), the key, the run id and the findings seen
+    before the stop."""
     slow = SlowSite()
     with FixtureServer(slow) as fx:
         svc = Service(config=CONFIG).start()
@@ -176,9 +177,9 @@ def interrupt_a_scan(stop):
         finally:
             slow.release.set()
             svc.stop()
-    again = Service(config=CONFIG, db_dir=svc.dir)
+    again = Service(config=CONFIG, db_dir=svc.dir)  # the caller starts it with "with"
     again.own_dir = True  # removed when the test passes
-    return again.start(), key, run_id, before
+    return again, key, run_id, before
 
 
 def test_sigterm_ends_running_runs_as_aborted():
