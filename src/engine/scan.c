@@ -452,13 +452,14 @@ static void *module_main(void *arg)
 /* Runs the selected modules of one target, each on its own thread, and waits for them. */
 static void target_run_modules(struct scan_run *run, struct scan_target *t)
 {
-	struct module_job *jobs;
-	size_t n = 0, cap = 0;
-	jobs = NULL;
+	size_t n = 0, count = 0;
+	while (module_registry[count])
+		count++;
+	/* sized once: running threads hold pointers into it */
+	struct module_job *jobs = xcalloc(count + 1, sizeof(*jobs));
 	for (size_t i = 0; module_registry[i]; i++) {
 		if (!module_selected(run->opt.modules, module_registry[i]->name))
 			continue;
-		jobs = xgrow(jobs, &cap, n + 1, sizeof(*jobs));
 		jobs[n].mod = module_registry[i];
 		jobs[n].t = t;
 		if (pthread_create(&jobs[n].thread, NULL, module_main, &jobs[n]) != 0) {
@@ -548,6 +549,11 @@ void scan_progress(struct scan_target *t, const char *module, const char *fmt, .
 	pthread_mutex_lock(&run->mu);
 	run->sink.on_progress(run->sink.ud, module, msg);
 	pthread_mutex_unlock(&run->mu);
+}
+
+bool scan_module_selected(struct scan_target *t, const char *name)
+{
+	return module_find(name) && module_selected(t->run->opt.modules, name);
 }
 
 int scan_discover_target(struct scan_target *t, const char *input, const char *reason)

@@ -142,6 +142,8 @@ void scan_progress(struct scan_target *t, const char *module, const char *fmt, .
  * fetched once per target by whichever module asks first; others wait for it. Owned by the run.
  */
 const struct scan_assets *scan_crawl(struct scan_target *t);
+/* Whether the run includes the named module: it is registered and selected (--modules). */
+bool scan_module_selected(struct scan_target *t, const char *name);
 /* Adds a host discovered during the scan that belongs to the app (multi-target runs). */
 int scan_discover_target(struct scan_target *t, const char *input, const char *reason);
 
