@@ -11,6 +11,7 @@
 #include "engine/scan.h"
 #include "report/report.h"
 #include "store/store.h"
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -44,6 +45,8 @@ struct scan_args {
 	long budget_s, timeout_ms, expiry_days;
 	const char *resolve[MAX_RESOLVE + 1];
 	size_t nresolve;
+	const char *allow_addrs[MAX_RESOLVE + 1];
+	size_t nallow;
 };
 
 static void usage(FILE *out)
@@ -65,6 +68,7 @@ static void usage(FILE *out)
 		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
 		"  --timeout MS           timeout of one request (default 10000)\n"
 		"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable, as curl's)\n"
+		"  --allow-addr ADDR      let the SSRF guard pass this one numeric address (repeatable)\n"
 		"  --resolver ADDR[:PORT] DNS server the dns module asks (default: the system's)\n"
 		"  --ports LIST           TCP ports the network module scans, e.g. 1-1000 or 22,80,8000-8100\n"
 		"                         (default: ~100 ports where exposed services live)\n"
@@ -112,7 +116,7 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -129,6 +133,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"fix", required_argument, NULL, O_FIX},
 		{"sarif", required_argument, NULL, O_SARIF},
 		{"junit", required_argument, NULL, O_JUNIT},
+		{"allow-addr", required_argument, NULL, O_ALLOW_ADDR},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -211,6 +216,17 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			}
 			free(ports);
 			a->ports = optarg;
+			break;
+		}
+		case O_ALLOW_ADDR: {
+			unsigned char bin[16];
+			if ((inet_pton(AF_INET, optarg, bin) != 1 && inet_pton(AF_INET6, optarg, bin) != 1) ||
+			    a->nallow == MAX_RESOLVE) {
+				fprintf(stderr, "secscan scan: --allow-addr takes a numeric address (at most %d)\n",
+					MAX_RESOLVE);
+				return 2;
+			}
+			a->allow_addrs[a->nallow++] = optarg;
 			break;
 		}
 		case O_RULES:
@@ -458,6 +474,7 @@ int cmd_scan(int argc, char **argv)
 	o.http.timeout_ms = a.timeout_ms;
 	o.http.connect_timeout_ms = MIN(o.http.connect_timeout_ms, a.timeout_ms);
 	o.http.resolve = a.nresolve ? a.resolve : NULL;
+	o.http.allow_addrs = a.nallow ? a.allow_addrs : NULL;
 	o.budget_ms = a.budget_s * 1000;
 	o.modules = a.modules;
 	o.resolver = a.resolver;
