@@ -133,6 +133,8 @@ void secret_redact(const char *value, size_t len, char *out, size_t outsz);
 double secret_entropy(const char *s, size_t len);
 /* true if the GitHub/npm-style token (prefix_ + 30 base62 + 6 base62 CRC32) has a valid checksum. */
 bool secret_crc32_token_valid(const char *tok, size_t len);
+/* The "role" claim of a JWT's payload ("anon", "service_role", "" if none) into role; false if tok is no JWT. */
+bool secret_jwt_role(const char *tok, size_t len, char *role, size_t rolesz);
 /* true if the value looks like a placeholder (xxxx, <your-key>, ${VAR}, {{ }}, process.env.X, "example")
  * or is made of a long run or sequence of characters. */
 bool secret_is_placeholder(const char *s, size_t len);

@@ -161,6 +161,14 @@ void sval_jwt_inspect(const char *tok, size_t len, struct sval_jwt *out)
 	json_decref(p);
 }
 
+bool secret_jwt_role(const char *tok, size_t len, char *role, size_t rolesz)
+{
+	struct sval_jwt j;
+	sval_jwt_inspect(tok, len, &j);
+	str_copy(role, rolesz, j.role);
+	return j.valid;
+}
+
 /* The base64 body of a PEM-like block: between the BEGIN and END lines, without armor headers,
  * escaped newlines, quotes or string concatenation. */
 static void pem_body(const char *block, size_t len, struct buf *out)
