@@ -11,6 +11,9 @@ extern const struct module cookies_module;
 extern const struct module exposure_module;
 extern const struct module disclosure_module;
 extern const struct module secret_scan_module;
+extern const struct module discover_module;
+extern const struct module baas_module;
+extern const struct module ai_safety_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
@@ -21,6 +24,9 @@ const struct module *const module_registry[] = {
 	&exposure_module,
 	&disclosure_module,
 	&secret_scan_module,
+	&discover_module,
+	&baas_module,
+	&ai_safety_module,
 	NULL,
 };
 

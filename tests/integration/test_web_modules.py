@@ -26,15 +26,8 @@ def scan(url, expect_rc=None, modules=MODULES):
     return doc, p.stdout
 
 
-def by_check(doc, check):
-    return [f for f in doc["findings"] if f["check"] == check]
-
-
-def one(doc, check, severity):
-    found = by_check(doc, check)
-    assert len(found) == 1, f"{check}: {len(found)} findings: {found}"
-    assert found[0]["severity"] == severity, found[0]
-    return found[0]
+by_check = sstest.by_check
+one = sstest.one
 
 
 def test_leaky_site():

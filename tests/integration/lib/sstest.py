@@ -54,7 +54,7 @@ class FixtureServer:
     """An HTTP server on 127.0.0.1 whose answers come from app(handler) -> (status, headers, body).
 
     handler.path, handler.command, handler.headers and handler.request_body describe the request.
-    Use as a context manager; .url is "http://127.0.0.1:PORT".
+    Use as a context manager; .url is "http://HOST:PORT" (host: a loopback address, 127.0.0.1 by default).
     """
 
     def __init__(self, app, port=0, ssl_context=None, host="127.0.0.1"):
@@ -212,6 +212,19 @@ def _decode(data, headers):
         except ValueError:
             return text
     return text
+
+
+def by_check(doc, check):
+    """The findings of a scan result (GET /v1/scan/{id} shape) with that check id."""
+    return [f for f in doc["findings"] if f["check"] == check]
+
+
+def one(doc, check, severity):
+    """The single finding of that check, asserting there is exactly one and its severity."""
+    found = by_check(doc, check)
+    assert len(found) == 1, f"{check}: {len(found)} findings: {json.dumps(doc['findings'], indent=1)}"
+    assert found[0]["severity"] == severity, found[0]
+    return found[0]
 
 
 def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
