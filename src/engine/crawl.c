@@ -253,7 +253,8 @@ static void from_html(struct crawl *c, const char *url, const char *s, size_t le
 
 struct chunk_ctx {
 	const char *script_url;
-	char *public_path; /* resolved base URL of chunks */
+	char *public_path; /* resolved base URL of chunks: the site's root unless the script sets one */
+	bool public_path_set;
 	const char *prefix, *sep, *suffix;
 	size_t plen, slen, sulen;
 };
@@ -283,14 +284,17 @@ static void on_public_path(struct crawl *c, const char *s, PCRE2_SIZE *ov, void 
 {
 	struct chunk_ctx *k = ud;
 	struct url base;
-	if (k->public_path != (char *)k->script_url || url_parse(k->script_url, &base) != 0)
+	if (k->public_path_set || url_parse(k->script_url, &base) != 0)
 		return; /* the first assignment wins */
 	char *p = xstrndup(s + ov[2], ov[3] - ov[2]);
 	char *abs = url_resolve(&base, *p ? p : "/");
 	url_release(&base);
 	free(p);
-	if (abs)
+	if (abs) {
+		free(k->public_path);
 		k->public_path = abs;
+		k->public_path_set = true;
+	}
 }
 
 static void on_literal(struct crawl *c, const char *s, PCRE2_SIZE *ov, void *ud)
@@ -300,7 +304,8 @@ static void on_literal(struct crawl *c, const char *s, PCRE2_SIZE *ov, void *ud)
 	size_t n = ov[3] - ov[2];
 	bool relative = v[0] == '/' || v[0] == '.';
 	bool json = s[ov[5] - 1] == 'n';
-	/* "static/chunks/x.js" names a path under the public path; "./x.js" is relative to the module */
+	/* "assets/x.js" (vite's preload lists, webpack's chunk names) is under the public path;
+	 * "./x.js" and "/x.js" are relative to the module */
 	enqueue(c, relative ? k->script_url : k->public_path, v, n, json ? "json" : "script");
 }
 
@@ -313,7 +318,9 @@ static void on_sourcemap(struct crawl *c, const char *s, PCRE2_SIZE *ov, void *u
 static void from_script(struct crawl *c, const char *url, const char *s, size_t len, bool fetched)
 {
 	struct chunk_ctx k = {.script_url = url};
-	k.public_path = (char *)url;
+	char *origin = url_origin(&c->base);
+	k.public_path = xasprintf("%s/", origin);
+	free(origin);
 	each_match(RE_PUBLIC_PATH, s, len, on_public_path, c, &k);
 	each_match(RE_CHUNK_MAP, s, len, on_chunk_map, c, &k);
 	each_match(RE_LITERAL, s, len, on_literal, c, &k);
@@ -325,8 +332,7 @@ static void from_script(struct crawl *c, const char *url, const char *s, size_t 
 		enqueue(c, url, guess, strlen(guess), "sourcemap");
 		free(guess);
 	}
-	if (k.public_path != url)
-		free(k.public_path);
+	free(k.public_path);
 }
 
 /* A source map's embedded sources become assets of their own, named after the map and the source. */

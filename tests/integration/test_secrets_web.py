@@ -14,7 +14,7 @@ import samples  # noqa: E402  (synthetic keys of every rule's shape)
 RNG = random.Random(11)
 KEY = {rid: samples.positive(rid, RNG)[1] for rid in (
     "anthropic-api-key", "openai-project-key", "stripe-secret-key", "sendgrid-api-key", "github-pat-classic",
-    "slack-webhook", "stripe-publishable-key")}
+    "slack-webhook", "stripe-publishable-key", "resend-api-key")}
 
 
 def b64u(s):
@@ -47,7 +47,9 @@ var placeholder = "sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
                                         '(self.webpackChunk=self.webpackChunk||[]).push([[17],{5:function(e){e.exports={key:"%s"}}}]);'
                                         % KEY["openai-project-key"]),
     "/static/js/42.5e6f7a8b.chunk.js": ("application/javascript", "(self.webpackChunk=self.webpackChunk||[]).push([[42],{}]);"),
-    "/assets/vendor-9c8d.js": ("application/javascript", 'import("./Admin-77aa.js");'),
+    "/assets/vendor-9c8d.js": ("application/javascript", 'const d = __vitePreload(() => import("./Admin-77aa.js"), '
+                                                         '["assets/Admin-77aa.js", "assets/Settings-9f9f.js"]);'),
+    "/assets/Settings-9f9f.js": ("application/javascript", 'export const mail = "%s";' % KEY["resend-api-key"]),
     "/assets/Admin-77aa.js": ("application/javascript", 'export const hook = "%s";' % KEY["slack-webhook"]),
     "/static/js/about.js": ("application/javascript", 'const gh = "%s";' % KEY["github-pat-classic"]),
     "/env.js": ("application/javascript", 'window.__ENV = {SUPABASE_URL: "https://x.supabase.co", SUPABASE_SERVICE_KEY: "%s", '
@@ -81,6 +83,7 @@ def test_crawl_finds_keys_in_every_kind_of_asset():
         "SendGrid API key exposed at %s/api/settings.json": "CRITICAL",
         "GitHub personal access token (classic) exposed at %s/static/js/about.js": "CRITICAL",
         "Slack incoming webhook URL exposed at %s/assets/Admin-77aa.js": "HIGH",
+        "Resend API key exposed at %s/assets/Settings-9f9f.js": "HIGH",
         "Stripe publishable key (public by design) at %s/": "INFO",
     }
     for tmpl, sev in expect.items():
