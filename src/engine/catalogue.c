@@ -242,23 +242,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int read_file_capped(const char *path, struct buf *out)
-{
-	char chunk[8192];
-	size_t n;
-	int err = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return SS_EIO;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((err = buf_append(out, chunk, n)) != 0)
-			break;
-	if (!err && ferror(f))
-		err = SS_EIO;
-	fclose(f);
-	return err;
-}
-
 /* Adds every *.json file of dir, in name order so that load order is reproducible. */
 static int load_dir(const char *dir)
 {
@@ -280,7 +263,7 @@ static int load_dir(const char *dir)
 	for (size_t i = 0; i < n; i++) {
 		struct buf b;
 		buf_init(&b, RULE_FILE_MAX);
-		int rc = read_file_capped(names[i], &b);
+		int rc = buf_read_file(&b, names[i]);
 		if (rc)
 			err = fail(names[i], NULL, rc == SS_ETOOBIG ? "larger than 4 MiB" : "cannot read");
 		else if (catalogue_add_json(buf_str(&b), b.len, names[i]))
