@@ -139,8 +139,8 @@ static void scan_runs_recon_and_emits(void **state)
 	char *target = xasprintf("http://127.0.0.1:%d", srv.port);
 	char *base = xasprintf("http://127.0.0.1:%d", srv.port);
 	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
 	o.http.allow_private = true;
-	o.modules = "none-of-them";
 	struct scan_run *run = scan_run_new(&o, &sink);
 	assert_int_equal(scan_run_add_target(run, target), 0);
 	assert_int_equal(scan_run_add_target(run, target), SS_EEXIST);
@@ -189,6 +189,7 @@ static void scheme_less_targets_fall_back_to_http(void **state)
 	char *target = xasprintf("127.0.0.1:%d", srv.port);
 	char *base = xasprintf("http://127.0.0.1:%d", srv.port);
 	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
 	o.http.allow_private = true;
 	struct scan_run *run = scan_run_new(&o, &sink);
 	assert_int_equal(scan_run_add_target(run, target), 0);
@@ -199,6 +200,58 @@ static void scheme_less_targets_fall_back_to_http(void **state)
 	scan_run_free(run);
 	free(target);
 	free(base);
+}
+
+struct discover {
+	int targets;
+	char hosts[2][64];
+	int rc[4];
+};
+
+static void discover_on_target(void *ud, const struct scan_target *ct)
+{
+	struct discover *d = ud;
+	struct scan_target *t = (struct scan_target *)ct;
+	if (d->targets < 2)
+		str_copy(d->hosts[d->targets], sizeof(d->hosts[0]), t->host);
+	if (d->targets++ > 0)
+		return;
+	char *other = xasprintf("http://localhost:%d/", srv.port);
+	char *again = xasprintf("http://127.0.0.1:%d/x", srv.port);
+	d->rc[0] = scan_discover_target(t, other, "test");
+	d->rc[1] = scan_discover_target(t, again, "test");    /* the same host as the first target */
+	d->rc[2] = scan_discover_target(t, "third.example", "test"); /* past max_targets */
+	d->rc[3] = scan_discover_target(t, "mailto:x", "test");
+	free(other);
+	free(again);
+}
+
+static void discovered_targets_are_scanned_after(void **state)
+{
+	struct discover d = {0};
+	struct scan_options o;
+	struct scan_sink sink = {.on_target = discover_on_target, .ud = &d};
+	char *target = xasprintf("http://127.0.0.1:%d/", srv.port);
+	char *second = xasprintf("localhost:%d", srv.port);
+	char *first = xasprintf("127.0.0.1:%d", srv.port);
+	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
+	o.http.allow_private = true;
+	o.max_targets = 2;
+	struct scan_run *run = scan_run_new(&o, &sink);
+	assert_int_equal(scan_run_add_target(run, target), 0);
+	assert_int_equal(scan_run_execute(run), 0);
+	assert_int_equal(d.rc[0], 0);
+	assert_int_equal(d.rc[1], SS_EEXIST);
+	assert_int_equal(d.rc[2], SS_ETOOBIG);
+	assert_int_equal(d.rc[3], SS_EINVAL);
+	assert_int_equal(d.targets, 2);
+	assert_string_equal(d.hosts[0], first);
+	assert_string_equal(d.hosts[1], second);
+	scan_run_free(run);
+	free(target);
+	free(first);
+	free(second);
 }
 
 static void *abort_soon(void *arg)
@@ -215,6 +268,7 @@ static void abort_ends_a_running_scan(void **state)
 	char *target = xasprintf("http://127.0.0.1:%d/hang", srv.port);
 	pthread_t t;
 	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
 	o.http.allow_private = true;
 	struct scan_run *run = scan_run_new(&o, &sink);
 	assert_int_equal(scan_run_add_target(run, target), 0);
@@ -233,6 +287,7 @@ static void budget_limits_the_run(void **state)
 	struct scan_sink sink = {0};
 	char *target = xasprintf("http://127.0.0.1:%d/hang", srv.port);
 	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
 	o.http.allow_private = true;
 	o.budget_ms = 300;
 	struct scan_run *run = scan_run_new(&o, &sink);
@@ -249,6 +304,7 @@ static void guard_and_unreachable_targets_fail_clearly(void **state)
 	struct scan_options o;
 	struct scan_sink sink = {0};
 	scan_options_init(&o);
+	o.modules = ""; /* the engine alone: no module probes anything */
 	struct scan_run *run = scan_run_new(&o, &sink);
 	/* an address literal is judged when added */
 	assert_int_equal(scan_run_add_target(run, "127.0.0.1"), SS_EDENIED);
@@ -284,6 +340,7 @@ int main(void)
 		cmocka_unit_test(normalizes_targets),
 		cmocka_unit_test(scan_runs_recon_and_emits),
 		cmocka_unit_test(scheme_less_targets_fall_back_to_http),
+		cmocka_unit_test(discovered_targets_are_scanned_after),
 		cmocka_unit_test(abort_ends_a_running_scan),
 		cmocka_unit_test(budget_limits_the_run),
 		cmocka_unit_test(guard_and_unreachable_targets_fail_clearly),
