@@ -34,6 +34,22 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Options for a run of the engine alone (no module probes anything) against the fixture. */
+static void engine_only(struct scan_options *o)
+{
+	scan_options_init(o);
+	o->modules = "";
+	o->http.allow_private = true;
+}
+
+/* A run with one target added. */
+static struct scan_run *run_for(const struct scan_options *o, const struct scan_sink *sink, const char *target)
+{
+	struct scan_run *run = scan_run_new(o, sink);
+	assert_int_equal(scan_run_add_target(run, target), 0);
+	return run;
+}
+
 static void normalizes_targets(void **state)
 {
 	static const struct {
@@ -138,11 +154,8 @@ static void scan_runs_recon_and_emits(void **state)
 	struct scan_sink sink = {.on_finding = on_finding, .on_target = on_target, .ud = &c};
 	char *target = xasprintf("http://127.0.0.1:%d", srv.port);
 	char *base = xasprintf("http://127.0.0.1:%d", srv.port);
-	scan_options_init(&o);
-	o.modules = ""; /* the engine alone: no module probes anything */
-	o.http.allow_private = true;
-	struct scan_run *run = scan_run_new(&o, &sink);
-	assert_int_equal(scan_run_add_target(run, target), 0);
+	engine_only(&o);
+	struct scan_run *run = run_for(&o, &sink, target);
 	assert_int_equal(scan_run_add_target(run, target), SS_EEXIST);
 	assert_int_equal(scan_run_execute(run), 0);
 	assert_int_equal(c.targets, 1);
@@ -188,11 +201,8 @@ static void scheme_less_targets_fall_back_to_http(void **state)
 	struct scan_sink sink = {.on_target = on_target, .on_finding = on_finding, .ud = &c};
 	char *target = xasprintf("127.0.0.1:%d", srv.port);
 	char *base = xasprintf("http://127.0.0.1:%d", srv.port);
-	scan_options_init(&o);
-	o.modules = ""; /* the engine alone: no module probes anything */
-	o.http.allow_private = true;
-	struct scan_run *run = scan_run_new(&o, &sink);
-	assert_int_equal(scan_run_add_target(run, target), 0);
+	engine_only(&o);
+	struct scan_run *run = run_for(&o, &sink, target);
 	assert_int_equal(scan_run_execute(run), 0);
 	assert_string_equal(c.base_url, base); /* https did not answer there */
 	for (size_t i = 0; i < c.n; i++)
@@ -234,12 +244,9 @@ static void discovered_targets_are_scanned_after(void **state)
 	char *target = xasprintf("http://127.0.0.1:%d/", srv.port);
 	char *second = xasprintf("localhost:%d", srv.port);
 	char *first = xasprintf("127.0.0.1:%d", srv.port);
-	scan_options_init(&o);
-	o.modules = ""; /* the engine alone: no module probes anything */
-	o.http.allow_private = true;
+	engine_only(&o);
 	o.max_targets = 2;
-	struct scan_run *run = scan_run_new(&o, &sink);
-	assert_int_equal(scan_run_add_target(run, target), 0);
+	struct scan_run *run = run_for(&o, &sink, target);
 	assert_int_equal(scan_run_execute(run), 0);
 	assert_int_equal(d.rc[0], 0);
 	assert_int_equal(d.rc[1], SS_EEXIST);
@@ -267,11 +274,8 @@ static void abort_ends_a_running_scan(void **state)
 	struct scan_sink sink = {0};
 	char *target = xasprintf("http://127.0.0.1:%d/hang", srv.port);
 	pthread_t t;
-	scan_options_init(&o);
-	o.modules = ""; /* the engine alone: no module probes anything */
-	o.http.allow_private = true;
-	struct scan_run *run = scan_run_new(&o, &sink);
-	assert_int_equal(scan_run_add_target(run, target), 0);
+	engine_only(&o);
+	struct scan_run *run = run_for(&o, &sink, target);
 	int64_t t0 = clock_mono_ms();
 	pthread_create(&t, NULL, abort_soon, run);
 	assert_int_equal(scan_run_execute(run), SS_EABORTED);
@@ -286,12 +290,9 @@ static void budget_limits_the_run(void **state)
 	struct scan_options o;
 	struct scan_sink sink = {0};
 	char *target = xasprintf("http://127.0.0.1:%d/hang", srv.port);
-	scan_options_init(&o);
-	o.modules = ""; /* the engine alone: no module probes anything */
-	o.http.allow_private = true;
+	engine_only(&o);
 	o.budget_ms = 300;
-	struct scan_run *run = scan_run_new(&o, &sink);
-	assert_int_equal(scan_run_add_target(run, target), 0);
+	struct scan_run *run = run_for(&o, &sink, target);
 	int64_t t0 = clock_mono_ms();
 	assert_int_equal(scan_run_execute(run), SS_ETIMEOUT);
 	assert_true(clock_mono_ms() - t0 < 2000);
