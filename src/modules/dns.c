@@ -171,7 +171,10 @@ static void check_failed(struct dns_ctx *c, const char *what, const char *why)
 {
 	char detail[300];
 	snprintf(detail, sizeof(detail), "%s: %s", what, why);
-	emit(c, "dns.check-failed", c->zone[0] ? c->zone : c->host, detail, detail, -1);
+	/* one finding per failed check: what failed tells them apart */
+	struct finding_spec s = {.check = "dns.check-failed", .location = c->zone[0] ? c->zone : c->host,
+				 .detail = detail, .evidence = detail, .severity = -1, .discriminator = what};
+	scan_emit(c->t, MOD, &s);
 }
 
 /* --- zone apex --- */
