@@ -34,6 +34,8 @@ struct scan_cli {
 	bool have_stack;
 	char base_url[512];
 	char run_id[RUN_ID_LEN + 1]; /* one id for --json and the output files */
+	struct run_target *targets;  /* every target scanned, discovered ones included, with its stack */
+	size_t ntargets, targets_cap;
 };
 
 struct scan_args {
@@ -289,6 +291,10 @@ static void on_finding(void *ud, const struct finding *f)
 static void on_target(void *ud, const struct scan_target *t)
 {
 	struct scan_cli *s = ud;
+	s->targets = xgrow(s->targets, &s->targets_cap, s->ntargets + 1, sizeof(*s->targets));
+	s->targets[s->ntargets++] = (struct run_target){xstrdup(t->host), xstrdup(""), xstrdup(t->stack.server),
+							 xstrdup(t->stack.framework), xstrdup(t->stack.language),
+							 xstrdup(t->stack.hosting)};
 	/* the first target is the one the user named; discovered ones only add findings */
 	if (!s->have_stack) {
 		s->stack = t->stack;
@@ -404,8 +410,10 @@ static int write_outputs(const struct scan_cli *s, const struct scan_args *a, co
 			       (char *)s->stack.hosting};
 	int rc = 0;
 	if (a->fix_file) {
+		/* a section per target, discovered ones with their own stack */
 		struct fix_request req = {.scanner = "secscan", .scan_id = s->run_id, .scan_date = started,
-					  .targets = &t, .ntargets = 1, .findings = s->items,
+					  .targets = s->ntargets ? s->targets : &t, .ntargets = MAX(s->ntargets, 1),
+					  .findings = s->items,
 					  .nfindings = s->n};
 		char *md = report_fix_markdown(&req);
 		rc = write_file(a->fix_file, md);
@@ -537,6 +545,7 @@ int cmd_scan(int argc, char **argv)
 out:
 	scan_run_free(run);
 	finding_array_free(s.items, s.n);
+	run_target_array_free(s.targets, s.ntargets);
 	free(host);
 	return exit_code;
 }

@@ -258,9 +258,14 @@ def no_writes(st):
 
 
 def test_open_backends():
+    fix_path = os.path.join(tempfile.mkdtemp(prefix="secscan-appb-fix-"), "SECURITY-FIX.md")
     with Stands("app.example", locked=False) as st:
-        doc, p = scan(st, "--allow-private")
+        doc, p = scan(st, "--allow-private", "--fix", fix_path)
         no_writes(st)
+    with open(fix_path) as f:
+        fix = f.read()
+    if os.environ.get("APPB_DUMP"):
+        print(fix)
     if os.environ.get("APPB_DUMP"):
         print(json.dumps(doc, indent=1))
     app = f"app.example:{st.ports['app']}"
@@ -323,6 +328,13 @@ def test_open_backends():
     assert app in targets and api in targets, targets
     # the discovered Supabase target was scanned itself (its root and probes were asked for)
     assert any(r[1] == sb and r[2] == "/" for r in st.rec.requests), "Supabase host not scanned as a target"
+    # SECURITY-FIX.md: every target of the run in the front matter and a section each, the API
+    # host's fix in its own section
+    for host in (app, sb, api, f"demo-proj-default-rtdb.firebaseio.com:{st.ports['rtdb']}"):
+        assert f'  - host: "{host}"' in fix and f"# Security Fixes: {host}" in fix, host
+    api_section = fix[fix.index(f"# Security Fixes: {api}"):]
+    assert "OpenAI-compatible API answers without authentication" in api_section
+    assert "OpenAI-compatible" not in fix[:fix.index(f"# Security Fixes: {api}")].split("---")[-1]
 
 
 def test_one_finding_per_key():
