@@ -4,8 +4,7 @@
 #include "report/report.h"
 #include "service/targets.h"
 
-/* Reads the run of the {run_id} parameter; SS_ENOTFOUND after answering 404. */
-static int get_run(struct api_req *r, struct run *run)
+int api_get_run(struct api_req *r, struct run *run)
 {
 	int rc = store_run_get(r->srv->store, r->who.account_id, r->params[0], run);
 	if (rc == SS_ENOTFOUND)
@@ -82,7 +81,7 @@ int h_scan_get(struct api_req *r)
 	}
 	/* Asked before reading: a run that is finished and has no worker cannot change any more. */
 	bool active = runs_active(srv->runs, r->params[0]);
-	int rc = get_run(r, &run);
+	int rc = api_get_run(r, &run);
 	if (rc)
 		return rc == SS_ENOTFOUND ? 0 : rc;
 	struct scan_version v = {.total = run.summary.total};
@@ -139,7 +138,7 @@ int h_scan_fix(struct api_req *r)
 		api_reply_error(r, 400, "format must be auto or legacy");
 		return 0;
 	}
-	int rc = get_run(r, &run);
+	int rc = api_get_run(r, &run);
 	if (rc)
 		return rc == SS_ENOTFOUND ? 0 : rc;
 	if (target && *target) {

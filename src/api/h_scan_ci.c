@@ -25,13 +25,9 @@ int h_scan_get_ci(struct api_req *r, const char *format)
 		api_reply_error(r, 400, "fail_on must be CRITICAL, HIGH, MEDIUM, LOW or INFO");
 		return 0;
 	}
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = api_get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	rc = store_finding_list(srv->store, run.id, 0, &findings, &n);
 	if (rc == 0 && !sarif)
 		rc = store_run_target_list(srv->store, run.id, &targets, &nt);

@@ -101,6 +101,8 @@ json_t *api_body_object(struct api_req *r, bool empty_ok);
  * string or longer than max bytes. *out is NULL when absent.
  */
 int api_member_string(struct api_req *r, json_t *obj, const char *name, size_t max, const char **out);
+/* Reads the account's run of the {run_id} parameter; SS_ENOTFOUND after answering 404. */
+int api_get_run(struct api_req *r, struct run *run);
 /* "2026-04-12T10:00:00+00:00" as a JSON string, or null for 0. */
 json_t *api_time_json(int64_t t);
 /* An id as the API shows ids: a JSON string of the number. */
