@@ -27,35 +27,34 @@ def ident(rng):
     return rng.choice(WORDS) + rng.choice(WORDS).capitalize() + (str(rng.randrange(100)) if rng.random() < .3 else "")
 
 
+def hexs(rng, n):
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def words(rng, lo, hi):
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randrange(lo, hi)))
+
+
+# one kind of JS line each: function, string, call, comment, import, integrity hash, UUID, fetch,
+# condition, data URI, class, ternary
+LINE_KINDS = (
+    lambda r, a, b, c: f"function {a}({b}, {c}) {{ return {b}.{c} + {r.randrange(10000)}; }}",
+    lambda r, a, b, c: f'const {a} = "{words(r, 3, 12)}";',
+    lambda r, a, b, c: f'{a}.{b}({c}, {{{b}: {r.randrange(1000)}, {c}: !0, key: "{r.choice(WORDS)}"}});',
+    lambda r, a, b, c: f"// {words(r, 4, 14)}",
+    lambda r, a, b, c: f'import {{ {a}, {b} }} from "./{c}-{hexs(r, 8)}.js";',
+    lambda r, a, b, c: f'var {a} = {{integrity: "sha256-{hexs(r, 64)}", id: "{r.randrange(10**8)}"}};',
+    lambda r, a, b, c: f'{a}[{r.randrange(100)}] = {{uuid: "{"-".join(hexs(r, n) for n in (8, 4, 4, 4, 12))}", name: "{b}"}};',
+    lambda r, a, b, c: f'fetch("https://api.{r.choice(WORDS)}.test/v1/{b}?page={r.randrange(50)}").then(r => r.json());',
+    lambda r, a, b, c: f"if ({a} && {a}.length > {r.randrange(64)}) {{ {b} = {a}.map(x => x * 2).filter(Boolean); }}",
+    lambda r, a, b, c: f'{a}.src = "data:image/png;base64,{"".join(r.choice(string.ascii_letters + string.digits + "+/") for _ in range(r.randrange(60, 200)))}";',
+    lambda r, a, b, c: f"export default class {a.capitalize()} extends {b.capitalize()} {{ constructor() {{ super(); this.{c} = null; }} }}",
+    lambda r, a, b, c: f"{a} = {b} ? {c} : {r.choice(['undefined', 'null'])}; {b}++;",
+)
+
+
 def js_line(rng):
-    k = rng.randrange(12)
-    a, b, c = ident(rng), ident(rng), ident(rng)
-    if k == 0:
-        return f"function {a}({b}, {c}) {{ return {b}.{c} + {rng.randrange(10000)}; }}"
-    if k == 1:
-        return f'const {a} = "{" ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 12)))}";'
-    if k == 2:
-        return f"{a}.{b}({c}, {{{b}: {rng.randrange(1000)}, {c}: !0, key: \"{rng.choice(WORDS)}\"}});"
-    if k == 3:
-        return f"// {' '.join(rng.choice(WORDS) for _ in range(rng.randrange(4, 14)))}"
-    if k == 4:
-        return f'import {{ {a}, {b} }} from "./{c}-{"".join(rng.choice("0123456789abcdef") for _ in range(8))}.js";'
-    if k == 5:
-        h = "".join(rng.choice("0123456789abcdef") for _ in range(64))
-        return f'var {a} = {{integrity: "sha256-{h}", id: "{rng.randrange(10**8)}"}};'
-    if k == 6:
-        u = "-".join("".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12))
-        return f'{a}[{rng.randrange(100)}] = {{uuid: "{u}", name: "{b}"}};'
-    if k == 7:
-        return f'fetch("https://api.{rng.choice(WORDS)}.test/v1/{b}?page={rng.randrange(50)}").then(r => r.json());'
-    if k == 8:
-        return f"if ({a} && {a}.length > {rng.randrange(64)}) {{ {b} = {a}.map(x => x * 2).filter(Boolean); }}"
-    if k == 9:
-        blob = "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(rng.randrange(60, 200)))
-        return f'{a}.src = "data:image/png;base64,{blob}";'
-    if k == 10:
-        return f"export default class {a.capitalize()} extends {b.capitalize()} {{ constructor() {{ super(); this.{c} = null; }} }}"
-    return f"{a} = {b} ? {c} : {rng.randrange(2) and 'undefined' or 'null'}; {b}++;"
+    return rng.choice(LINE_KINDS)(rng, ident(rng), ident(rng), ident(rng))
 
 
 def line_pool(rng, n=20000):
