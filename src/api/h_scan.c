@@ -67,6 +67,7 @@ int h_scan_get(struct api_req *r)
 	long since = 0;
 	const char *since_text = api_query(r, "since");
 	const char *format = api_query(r, "format");
+	const char *compare = api_query(r, "compare");
 
 	if (format && strcmp(format, "json") != 0)
 		return h_scan_get_ci(r, format);
@@ -74,6 +75,8 @@ int h_scan_get(struct api_req *r)
 		api_reply_error(r, 400, "since must be a non-negative integer (a finding sequence number)");
 		return 0;
 	}
+	if (compare)
+		return h_scan_get_compare(r, compare, since);
 	char *cached = scan_cache_get(srv->scan_cache, r->params[0], r->who.account_id, since, NULL, &len);
 	if (cached) {
 		api_reply_text(r, 200, "application/json", cached, len);

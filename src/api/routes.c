@@ -14,6 +14,8 @@ static const struct route_query scan_query[] = {
 	{"since", "integer", "Only findings with a sequence number greater than this"},
 	{"format", "string", "json (default), sarif (a SARIF 2.1.0 log) or junit (JUnit XML)"},
 	{"fail_on", "string", "junit: a check fails at or above this severity (default HIGH)"},
+	{"compare", "string", "previous (the last completed run of the same target) or a run id: "
+			      "marks findings new or unchanged and lists the fixed ones"},
 	{NULL, NULL, NULL},
 };
 static const struct route_query fix_query[] = {

@@ -1,4 +1,5 @@
 #include "base/common.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -22,6 +23,8 @@
 /* `secscan scan URL`: one scan in-process, findings kept in memory, printed at the end. */
 
 #define MAX_RESOLVE 32
+/* A baseline file is a --json output: a few MiB for thousands of findings. */
+#define BASELINE_MAX ((size_t)64 << 20)
 
 struct scan_cli {
 	struct finding *items;
@@ -43,6 +46,7 @@ struct scan_args {
 	bool json, allow_private;
 	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
 	const char *fix_file, *sarif_file, *junit_file;
+	const char *baseline; /* a previous --json output */
 	enum severity fail_on;
 	long budget_s, timeout_ms, expiry_days;
 	const char *resolve[MAX_RESOLVE + 1];
@@ -65,6 +69,9 @@ static void usage(FILE *out)
 		"  --fix FILE             write SECURITY-FIX.md (format security-fix/v1) to FILE\n"
 		"  --sarif FILE           write a SARIF 2.1.0 log (GitHub code scanning) to FILE\n"
 		"  --junit FILE           write JUnit XML to FILE (a check fails at or above --fail-on)\n"
+		"  --baseline FILE        a previous --json output: its findings (by fingerprint) are\n"
+		"                         unchanged, left out of the text, files and exit status; --json\n"
+		"                         marks each finding new or unchanged and lists the fixed ones\n"
 		"  --allow-private        allow private, loopback and link-local addresses (SSRF guard off)\n"
 		"  --modules LIST         comma-separated modules to run (default: all)\n"
 		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
@@ -118,7 +125,8 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR,
+	       O_BASELINE };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -136,6 +144,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"sarif", required_argument, NULL, O_SARIF},
 		{"junit", required_argument, NULL, O_JUNIT},
 		{"allow-addr", required_argument, NULL, O_ALLOW_ADDR},
+		{"baseline", required_argument, NULL, O_BASELINE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -159,6 +168,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			break;
 		case O_JSON:
 			a->json = true;
+			break;
+		case O_BASELINE:
+			a->baseline = optarg;
 			break;
 		case O_FAIL_ON:
 			if (severity_parse(optarg, &a->fail_on)) {
@@ -367,8 +379,9 @@ static void print_text(struct scan_cli *s, const char *host, int64_t elapsed_ms)
 	}
 }
 
-static int print_json(struct scan_cli *s, const char *host, const char *status, time_t started,
-		      time_t finished)
+/* The scan as GET /v1/scan/{id} shows it, compared with the baseline when there is one. */
+static json_t *scan_json(struct scan_cli *s, const char *host, const char *status, time_t started,
+			 time_t finished, json_t *baseline, const char *baseline_id)
 {
 	struct run run = {0};
 	str_copy(run.id, sizeof(run.id), s->run_id);
@@ -378,8 +391,14 @@ static int print_json(struct scan_cli *s, const char *host, const char *status, 
 	run.finished_at = finished;
 	run.summary = s->counts;
 	json_t *o = report_scan_json(&run, s->items, s->n, NULL);
+	if (baseline)
+		report_compare_json(o, s->items, s->n, baseline, baseline_id);
+	return o;
+}
+
+static int print_json(json_t *o)
+{
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	json_decref(o);
 	if (!text)
 		return SS_EIO;
 	puts(text);
@@ -399,6 +418,47 @@ static int write_file(const char *path, const char *text)
 		return SS_EIO;
 	}
 	return 0;
+}
+
+/* Reads --baseline FILE; NULL after a message. */
+static json_t *load_baseline(const char *path, char **base_id)
+{
+	struct buf b;
+	char err[256];
+	json_t *base = NULL;
+	buf_init(&b, BASELINE_MAX);
+	int rc = buf_read_file(&b, path);
+	*base_id = NULL;
+	if (rc)
+		fprintf(stderr, "secscan scan: cannot read baseline %s: %s\n", path,
+			rc == SS_ETOOBIG ? "larger than 64 MiB" : strerror(errno));
+	else if (!(base = report_baseline_parse(buf_str(&b), b.len, base_id, err, sizeof(err))))
+		fprintf(stderr, "secscan scan: baseline %s: %s\n", path, err);
+	buf_release(&b);
+	return base;
+}
+
+/*
+ * Keeps only the findings that scan (compared with a baseline) marks new: unchanged ones are
+ * known and accepted, so they leave the text, the output files and the exit status. Returns how
+ * many were dropped.
+ */
+static size_t drop_unchanged(struct scan_cli *s, json_t *scan)
+{
+	json_t *arr = json_object_get(scan, "findings");
+	size_t kept = 0, n = s->n;
+	memset(&s->counts, 0, sizeof(s->counts));
+	for (size_t i = 0; i < n; i++) {
+		const char *change = json_string_value(json_object_get(json_array_get(arr, i), "change"));
+		if (change && !strcmp(change, "unchanged")) {
+			finding_release(&s->items[i]);
+			continue;
+		}
+		s->items[kept++] = s->items[i];
+		severity_counts_add(&s->counts, s->items[i].severity);
+	}
+	s->n = kept;
+	return n - kept;
 }
 
 /* --fix, --sarif and --junit: the files coding agents and CI systems read. */
@@ -462,11 +522,14 @@ int cmd_scan(int argc, char **argv)
 	struct sig_watch w = {0};
 	struct scan_sink sink = {.on_finding = on_finding, .on_target = on_target, .on_progress = on_progress,
 				 .ud = &s};
-	char *host = NULL, *err = NULL;
+	char *host = NULL, *err = NULL, *base_id = NULL;
+	json_t *baseline = NULL, *result = NULL;
 	int rc = parse_args(argc, argv, &a), exit_code = 2;
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (a.baseline && !(baseline = load_baseline(a.baseline, &base_id)))
+		return 2;
 	if (a.rules_dir && catalogue_load(a.rules_dir)) {
 		fprintf(stderr, "secscan scan: bad rules: %s\n", catalogue_last_error());
 		return 2;
@@ -527,12 +590,18 @@ int cmd_scan(int argc, char **argv)
 			a.budget_s);
 	if (s.n)
 		qsort(s.items, s.n, sizeof(*s.items), cmp_findings);
+	result = scan_json(&s, host, rc == SS_EABORTED ? RUN_ABORTED : RUN_COMPLETED, started,
+			   time(NULL), baseline, base_id);
+	size_t known = baseline ? drop_unchanged(&s, result) : 0;
 	if (a.json) {
-		const char *status = rc == SS_EABORTED ? RUN_ABORTED : RUN_COMPLETED;
-		if (print_json(&s, host, status, started, time(NULL)))
+		if (print_json(result))
 			goto out;
 	} else {
 		print_text(&s, host, clock_mono_ms() - t0);
+		if (baseline)
+			printf("\nbaseline %s: %zu unchanged finding%s not shown, %zu fixed\n", a.baseline,
+			       known, known == 1 ? "" : "s",
+			       json_array_size(json_object_get(result, "fixed")));
 	}
 	if (write_outputs(&s, &a, host, started))
 		goto out;
@@ -543,6 +612,9 @@ int cmd_scan(int argc, char **argv)
 		if (s.counts.count[sev] > 0)
 			exit_code = 1;
 out:
+	json_decref(result);
+	json_decref(baseline);
+	free(base_id);
 	scan_run_free(run);
 	finding_array_free(s.items, s.n);
 	run_target_array_free(s.targets, s.ntargets);

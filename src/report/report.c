@@ -28,6 +28,7 @@ json_t *report_finding_json(const struct finding *f)
 	json_object_set_new(o, "tool", jstr(f->tool));
 	json_object_set_new(o, "check", jstr(f->check));
 	json_object_set_new(o, "seq", json_integer(f->seq));
+	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
 	return o;
 }
 

@@ -13,7 +13,7 @@
  */
 
 /* One finding as the API shows it: {target, severity, category, title, description, evidence, tool}
- * plus "check" and "seq". New reference. */
+ * plus "check", "seq" and "fingerprint" (stable across runs). New reference. */
 json_t *report_finding_json(const struct finding *f);
 
 /*
@@ -23,6 +23,23 @@ json_t *report_finding_json(const struct finding *f);
  */
 json_t *report_scan_json(const struct run *run, const struct finding *findings, size_t n,
 			 const char *base_url);
+
+/*
+ * Compares a run with a base by fingerprint (docs/api.md, "Comparing runs"): every object of
+ * scan's "findings" array (report_scan_json's shape) gets "change": "new" or "unchanged"; scan gets
+ * "compared_to" (base_id, or null when there is no base), "changes" {new, unchanged, fixed} and
+ * "fixed": the base findings whose fingerprints are absent from cur (all the run's findings, not
+ * only those shown). base is an array of finding objects (report_finding_json's shape).
+ */
+void report_compare_json(json_t *scan, const struct finding *cur, size_t ncur, json_t *base,
+			 const char *base_id);
+
+/*
+ * The findings array of a baseline file (a `secscan scan --json` output), every one of which must
+ * carry a fingerprint; NULL with a message in err otherwise. *base_id gets its run_id (caller
+ * frees; NULL when absent). New reference.
+ */
+json_t *report_baseline_parse(const char *text, size_t len, char **base_id, char *err, size_t errlen);
 
 /* One item of GET /v1/runs: {id, run_id, target, status, started_at, finished_at, summary};
  * finished_at is null while the run is running. New reference. */

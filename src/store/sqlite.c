@@ -133,6 +133,7 @@ enum stmt_id {
 	ST_RUN_SUMMARY,
 	ST_RUN_FINISH,
 	ST_RUN_EXISTS,
+	ST_RUN_PREVIOUS,
 	ST_RUN_COUNT_SINCE,
 	ST_RUN_ABORT_ALL,
 	ST_RUN_TARGET_UPSERT,
@@ -182,6 +183,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RUN_FINISH] = "UPDATE runs SET status = ?2, finished_at = ?3, error = ?4"
 			  " WHERE id = ?1 AND status = 'running'",
 	[ST_RUN_EXISTS] = "SELECT count(*) FROM runs WHERE id = ?1",
+	/* Same account and host, completed, started earlier (rowid orders runs of the same second). */
+	[ST_RUN_PREVIOUS] = "WITH me (a, h, t, r) AS (SELECT account_id, target, started_at, rowid"
+			    " FROM runs WHERE id = ?1 AND (?2 < 0 OR account_id = ?2))"
+			    " SELECT " RUN_COLUMNS " FROM runs, me WHERE account_id = me.a AND target = me.h"
+			    " AND status = 'completed' AND (started_at < me.t OR (started_at = me.t AND"
+			    " runs.rowid < me.r)) ORDER BY started_at DESC, runs.rowid DESC LIMIT 1",
 	[ST_RUN_COUNT_SINCE] = "SELECT count(*) FROM runs WHERE account_id = ?1 AND started_at >= ?2",
 	[ST_RUN_ABORT_ALL] = "UPDATE runs SET status = 'aborted', finished_at = ?1, error = ?2"
 			     " WHERE status = 'running'",
@@ -1111,6 +1118,24 @@ static int sqlite_run_list(struct store *s, int64_t account_id, size_t limit, st
 	return err;
 }
 
+static int sqlite_run_previous(struct store *s, int64_t account_id, const char *run_id,
+			       struct run *out)
+{
+	struct conn *c;
+	int err = conn_get(s, &c);
+	if (err)
+		return err;
+	if (!run_id_valid(run_id))
+		return SS_ENOTFOUND;
+	sqlite3_stmt *st = stmt(c, ST_RUN_PREVIOUS);
+	bind_text(st, 1, run_id);
+	bind_int(st, 2, account_id);
+	err = query_one(c, st, &run_row, out);
+	if (!err && (err = run_summarize(c, out)))
+		run_release(out);
+	return err;
+}
+
 static bool run_status_final(const char *status)
 {
 	return status && (!strcmp(status, RUN_COMPLETED) || !strcmp(status, RUN_ABORTED) ||
@@ -1270,6 +1295,7 @@ const struct store_ops store_sqlite_ops = {
 	.run_get = sqlite_run_get,
 	.run_list = sqlite_run_list,
 	.run_finish = sqlite_run_finish,
+	.run_previous = sqlite_run_previous,
 	.run_count_since = sqlite_run_count_since,
 	.run_abort_all_running = sqlite_run_abort_all_running,
 	.run_target_set = sqlite_run_target_set,

@@ -123,6 +123,12 @@ struct store_ops {
 	 */
 	int (*run_finish)(struct store *s, const char *run_id, const char *status, int64_t finished_at,
 			  const char *error);
+	/*
+	 * The newest completed run of the same account and host as run_id that started before it
+	 * (the base of ?compare=previous). account_id < 0: any account. SS_ENOTFOUND when run_id is
+	 * not the account's or it has no such predecessor.
+	 */
+	int (*run_previous)(struct store *s, int64_t account_id, const char *run_id, struct run *out);
 	/* Runs the account started at or after since (epoch seconds). */
 	int (*run_count_since)(struct store *s, int64_t account_id, int64_t since, int64_t *n);
 	/* Marks every run still running as aborted (crash recovery); *n tells how many. */
@@ -180,6 +186,7 @@ void store_close(struct store *s);
 #define store_run_get(s, ...) ((s)->ops->run_get((s), __VA_ARGS__))
 #define store_run_list(s, ...) ((s)->ops->run_list((s), __VA_ARGS__))
 #define store_run_finish(s, ...) ((s)->ops->run_finish((s), __VA_ARGS__))
+#define store_run_previous(s, ...) ((s)->ops->run_previous((s), __VA_ARGS__))
 #define store_run_count_since(s, ...) ((s)->ops->run_count_since((s), __VA_ARGS__))
 #define store_run_abort_all_running(s, ...) ((s)->ops->run_abort_all_running((s), __VA_ARGS__))
 #define store_run_target_set(s, ...) ((s)->ops->run_target_set((s), __VA_ARGS__))

@@ -84,6 +84,95 @@ static void grade_of_one_target(void **state)
 	assert_int_equal(c.count[SEV_INFO], 1);
 }
 
+/* The change of each finding object of scan, as "new"/"unchanged" letters in order. */
+static void changes_of(json_t *scan, char *out, size_t len)
+{
+	size_t i, k = 0;
+	json_t *f;
+	json_array_foreach(json_object_get(scan, "findings"), i, f)
+		if (k + 1 < len)
+			out[k++] = json_string_value(json_object_get(f, "change"))[0];
+	out[k] = '\0';
+}
+
+static void comparison_marks_new_unchanged_and_fixed(void **state)
+{
+	struct finding now[] = {
+		fx("a.one", "h.example", SEV_HIGH, "one", "", "", 1),
+		fx("a.two", "h.example", SEV_LOW, "two", "", "", 2),
+		fx("a.three", "h.example", SEV_LOW, "three", "", "", 3),
+	};
+	struct finding before[] = {
+		fx("a.two", "h.example", SEV_LOW, "two", "", "", 2),
+		fx("a.gone", "h.example", SEV_MEDIUM, "gone", "", "", 9),
+		fx("a.gone", "h.example", SEV_MEDIUM, "gone", "", "", 9), /* listed twice: fixed once */
+	};
+	struct run run = {.id = "cur00001", .status = (char *)RUN_COMPLETED, .started_at = 1};
+	json_t *base = json_array();
+	for (size_t i = 0; i < ARRAY_SIZE(before); i++)
+		json_array_append_new(base, report_finding_json(&before[i]));
+	char marks[8];
+
+	json_t *scan = report_scan_json(&run, now, 3, "http://x");
+	report_compare_json(scan, now, 3, base, "old00001");
+	changes_of(scan, marks, sizeof(marks));
+	assert_string_equal(marks, "nun");
+	assert_string_equal(json_string_value(json_object_get(scan, "compared_to")), "old00001");
+	json_t *fixed = json_object_get(scan, "fixed");
+	assert_int_equal(json_array_size(fixed), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fixed, 0), "check")), "a.gone");
+	json_t *ch = json_object_get(scan, "changes");
+	assert_int_equal(json_integer_value(json_object_get(ch, "new")), 2);
+	assert_int_equal(json_integer_value(json_object_get(ch, "unchanged")), 1);
+	assert_int_equal(json_integer_value(json_object_get(ch, "fixed")), 1);
+	json_decref(scan);
+
+	/* A tail (?since=2) is marked alone, but what is fixed still counts every finding now. */
+	scan = report_scan_json(&run, now + 2, 1, "http://x");
+	report_compare_json(scan, now, 3, base, "old00001");
+	changes_of(scan, marks, sizeof(marks));
+	assert_string_equal(marks, "n");
+	assert_int_equal(json_array_size(json_object_get(scan, "fixed")), 1);
+	json_decref(scan);
+
+	/* No base: everything is new, nothing fixed. */
+	json_t *none = json_array();
+	scan = report_scan_json(&run, now, 3, "http://x");
+	report_compare_json(scan, now, 3, none, NULL);
+	changes_of(scan, marks, sizeof(marks));
+	assert_string_equal(marks, "nnn");
+	assert_true(json_is_null(json_object_get(scan, "compared_to")));
+	assert_int_equal(json_array_size(json_object_get(scan, "fixed")), 0);
+	json_decref(scan);
+	json_decref(none);
+	json_decref(base);
+}
+
+static void baseline_files_are_checked(void **state)
+{
+	char err[256], *id;
+	const char good[] = "{\"run_id\":\"abc12345\",\"findings\":[{\"fingerprint\":"
+			    "\"00000000000000000000000000000000000000000000000000000000000000ff\"}]}";
+	json_t *f = report_baseline_parse(good, strlen(good), &id, err, sizeof(err));
+	assert_non_null(f);
+	assert_int_equal(json_array_size(f), 1);
+	assert_string_equal(id, "abc12345");
+	free(id);
+	json_decref(f);
+	const char *bad[] = {
+		"", "[1,2]", "{\"findings\":{}}", "{\"findings\":[1]}",
+		"{\"findings\":[{\"fingerprint\":\"xyz\"}]}",
+		"{\"findings\":[{\"fingerprint\":\"00000000000000000000000000000000000000000000000000000000000000FF\"}]}",
+		"{\"findings\":[],\"findings\":[]}", "{\"findings\":[{\"fingerprint\":7}]}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		assert_null(report_baseline_parse(bad[i], strlen(bad[i]), &id, err, sizeof(err)));
+		assert_null(id);
+		assert_true(err[0] != '\0');
+	}
+}
+
 static void finding_json_has_the_api_fields(void **state)
 {
 	struct finding f = fx("headers.hsts-missing", "myapp.com", SEV_MEDIUM, "HSTS missing",
@@ -92,6 +181,7 @@ static void finding_json_has_the_api_fields(void **state)
 	char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	assert_string_equal(s, "{\"category\":\"tls\",\"check\":\"headers.hsts-missing\","
 			       "\"description\":\"Why it matters.\",\"evidence\":\"no header\","
+			       "\"fingerprint\":\"0000000000000000000000000000000000000000000000000000000000000007\","
 			       "\"seq\":7,\"severity\":\"MEDIUM\",\"target\":\"myapp.com\","
 			       "\"title\":\"HSTS missing\",\"tool\":\"headers\"}");
 	free(s);
@@ -568,6 +658,8 @@ int main(void)
 		cmocka_unit_test(grade_boundaries),
 		cmocka_unit_test(grade_of_one_target),
 		cmocka_unit_test(finding_json_has_the_api_fields),
+		cmocka_unit_test(comparison_marks_new_unchanged_and_fixed),
+		cmocka_unit_test(baseline_files_are_checked),
 		cmocka_unit_test(scan_json_while_running_and_finished),
 		cmocka_unit_test(run_item_json),
 		cmocka_unit_test(fix_front_matter),

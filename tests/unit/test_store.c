@@ -433,6 +433,45 @@ static void runs_are_isolated_between_accounts(void **state)
 	assert_int_equal(store_run_get(fx->s, fx->acct, "../../etc", &r), SS_ENOTFOUND);
 }
 
+static void previous_run_is_the_last_completed_one_of_the_host(void **state)
+{
+	struct fixture *fx = *state;
+	int64_t t, u, ot;
+	struct run r;
+	assert_int_equal(store_target_create(fx->s, fx->acct, "example.com", "", &t), 0);
+	assert_int_equal(store_target_create(fx->s, fx->acct, "other.example", "", &u), 0);
+	assert_int_equal(store_target_create(fx->s, fx->other, "example.com", "", &ot), 0);
+	create_run(fx->s, "prev0001", fx->acct, t, 100);
+	create_run(fx->s, "prev0002", fx->acct, t, 200);
+	create_run(fx->s, "prev0003", fx->acct, t, 200); /* same second, inserted later */
+	create_run(fx->s, "prev0004", fx->acct, t, 300); /* aborted: not a base */
+	create_run(fx->s, "prev0005", fx->acct, u, 250); /* another host */
+	create_run(fx->s, "prev0006", fx->other, ot, 250); /* another account, same host */
+	create_run(fx->s, "prev0007", fx->acct, t, 400);
+	assert_int_equal(store_run_finish(fx->s, "prev0001", RUN_COMPLETED, 110, NULL), 0);
+	assert_int_equal(store_run_finish(fx->s, "prev0002", RUN_COMPLETED, 210, NULL), 0);
+	assert_int_equal(store_run_finish(fx->s, "prev0004", RUN_ABORTED, 310, NULL), 0);
+	assert_int_equal(store_run_finish(fx->s, "prev0005", RUN_COMPLETED, 260, NULL), 0);
+	assert_int_equal(store_run_finish(fx->s, "prev0006", RUN_COMPLETED, 260, NULL), 0);
+
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "prev0007", &r), 0);
+	assert_string_equal(r.id, "prev0002"); /* prev0003 is still running, prev0004 aborted */
+	run_release(&r);
+	assert_int_equal(store_run_finish(fx->s, "prev0003", RUN_COMPLETED, 220, NULL), 0);
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "prev0007", &r), 0);
+	assert_string_equal(r.id, "prev0003");
+	run_release(&r);
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "prev0003", &r), 0);
+	assert_string_equal(r.id, "prev0002");
+	run_release(&r);
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "prev0001", &r), SS_ENOTFOUND);
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "prev0005", &r), SS_ENOTFOUND);
+	/* Another account's run is not found, and its own runs never mix with this account's. */
+	assert_int_equal(store_run_previous(fx->s, fx->other, "prev0007", &r), SS_ENOTFOUND);
+	assert_int_equal(store_run_previous(fx->s, fx->other, "prev0006", &r), SS_ENOTFOUND);
+	assert_int_equal(store_run_previous(fx->s, fx->acct, "../etc00", &r), SS_ENOTFOUND);
+}
+
 static void crash_recovery_aborts_running_runs(void **state)
 {
 	struct fixture *fx = *state;
@@ -811,6 +850,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(runs_are_created_listed_and_finished, setup, teardown),
 		cmocka_unit_test_setup_teardown(runs_are_isolated_between_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(previous_run_is_the_last_completed_one_of_the_host,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_recovery_aborts_running_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(deleting_a_target_keeps_its_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_targets_keep_order_and_fill_in, setup, teardown),
