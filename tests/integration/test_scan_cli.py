@@ -2,10 +2,13 @@
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from sstest import FixtureServer, free_port, main, run_cli  # noqa: E402
+from sstest import BIN, FixtureServer, free_port, main, run_cli  # noqa: E402
 
 SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 seen_hosts = []
@@ -108,7 +111,23 @@ def test_errors_exit_2_with_a_message():
     assert p.returncode == 0 and "--fail-on" in p.stdout and "--resolve" in p.stdout
 
 
+def test_interrupt_stops_the_scan():
+    def slow(h):
+        time.sleep(5)
+        return 200, [], "late"
+    with FixtureServer(slow) as site:
+        p = subprocess.Popen([BIN, "scan", site.url, "--allow-private"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+        assert time.time() - t0 < 3, "the scan did not stop soon after SIGINT"
+        assert p.returncode == 2, (p.returncode, out, err)
+        assert "interrupted" in err, err
+
+
 if __name__ == "__main__":
     main([test_scans_a_local_site, test_json_output_has_the_api_shape, test_fail_on_sets_the_exit_code,
           test_ssrf_guard_refuses_loopback_by_default, test_resolve_pins_a_name_to_an_address,
-          test_errors_exit_2_with_a_message])
+          test_errors_exit_2_with_a_message, test_interrupt_stops_the_scan])
