@@ -116,3 +116,17 @@ bool ssrf_ip_string_allowed(const char *ip, bool allow_private)
 		return ssrf_address_allowed((const struct sockaddr *)&in6, allow_private);
 	return false;
 }
+
+bool ssrf_address_listed(const struct sockaddr *sa, const char *const *list)
+{
+	for (size_t i = 0; list && list[i]; i++) {
+		uint8_t bin[16];
+		if (sa->sa_family == AF_INET && inet_pton(AF_INET, list[i], bin) == 1 &&
+		    !memcmp(bin, &((const struct sockaddr_in *)sa)->sin_addr, 4))
+			return true;
+		if (sa->sa_family == AF_INET6 && inet_pton(AF_INET6, list[i], bin) == 1 &&
+		    !memcmp(bin, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16))
+			return true;
+	}
+	return false;
+}

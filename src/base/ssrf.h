@@ -13,4 +13,10 @@ bool ssrf_address_allowed(const struct sockaddr *sa, bool allow_private);
 /* The same for a numeric address string ("10.0.0.1", "::1"); false for non-numeric input. */
 bool ssrf_ip_string_allowed(const char *ip, bool allow_private);
 
+/*
+ * True when sa is one of the numeric addresses of list (NULL-terminated, may be NULL), compared in
+ * canonical form: the self-hoster's exceptions to the guard (--allow-addr) for socket-level checks.
+ */
+bool ssrf_address_listed(const struct sockaddr *sa, const char *const *list);
+
 #endif

@@ -427,7 +427,7 @@ static void check_axfr(struct dns_ctx *c, const struct dq *ns)
 		dq_set(&qs[2 * i + 1], names[i], DNS_AAAA);
 	}
 	ask(c, c->ub, qs, 2 * n);
-	bool allow_private = scan_options_of(c->t)->http.allow_private;
+	const struct http_options *ho = &scan_options_of(c->t)->http;
 	for (size_t i = 0; i < n; i++) {
 		const struct dns_rr *v4 = dq_answer(&qs[2 * i], DNS_A, 0);
 		const struct dns_rr *v6 = dq_answer(&qs[2 * i + 1], DNS_AAAA, 0);
@@ -439,7 +439,9 @@ static void check_axfr(struct dns_ctx *c, const struct dq *ns)
 		else
 			continue;
 		struct sock_addr a;
-		if (sock_addr_from_ip(&a, ip, 53) < 0 || !ssrf_address_allowed((const struct sockaddr *)&a.ss, allow_private))
+		if (sock_addr_from_ip(&a, ip, 53) < 0 ||
+		    !(ssrf_address_allowed((const struct sockaddr *)&a.ss, ho->allow_private) ||
+		      ssrf_address_listed((const struct sockaddr *)&a.ss, ho->allow_addrs)))
 			continue;
 		/* the name server the user pointed us at answers on its own port */
 		if (c->have_resolver) {

@@ -5,6 +5,7 @@
 #include "base/portscan.h"
 #include "base/resolve.h"
 #include "base/sock.h"
+#include "base/ssrf.h"
 #include "base/str.h"
 #include "engine/module.h"
 #include "engine/rules_embedded.h"
@@ -106,6 +107,11 @@ static int target_address(struct net_ctx *c, char *why, size_t n)
 	const struct scan_options *o = scan_options_of(c->t);
 	int rc = resolve_host(c->t->hostname, c->t->port, o->http.resolve, o->http.allow_private, &c->addr,
 			      c->ip, sizeof(c->ip));
+	/* an address the self-hoster let through (--allow-addr) passes here as it does for HTTP */
+	if (rc == SS_EDENIED && o->http.allow_addrs &&
+	    resolve_host(c->t->hostname, c->t->port, o->http.resolve, true, &c->addr, c->ip, sizeof(c->ip)) == 0 &&
+	    ssrf_address_listed((const struct sockaddr *)&c->addr.ss, o->http.allow_addrs))
+		rc = 0;
 	if (rc == SS_EDENIED)
 		snprintf(why, n, "the address of %s is refused by the SSRF guard (private or reserved)",
 			 c->t->hostname);

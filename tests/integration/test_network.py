@@ -107,6 +107,20 @@ def test_more_services():
         assert pg.received[-1] == b"X\0\0\0\4", pg.received
 
 
+def test_guard_and_allowed_address():
+    with sstest.FixtureServer(page) as http:
+        base = ["scan", f"http://svc.example:{http.port}", "--json", "--modules", "network",
+                "--resolve", f"svc.example:{http.port}:127.0.0.1", "--ports", str(http.port)]
+        # the guard on: loopback is refused, nothing is scanned
+        p = sstest.run_cli(*base, timeout=60)
+        assert p.returncode == 2 and "network.open-ports" not in p.stdout, (p.returncode, p.stdout)
+        # the one address the self-hoster lets through is scanned like with --allow-private
+        p = sstest.run_cli(*base, "--allow-addr", "127.0.0.1", timeout=60)
+        doc = json.loads(p.stdout)
+        opened = [f for f in doc["findings"] if f["check"] == "network.open-ports"]
+        assert len(opened) == 1 and f"{http.port}/http" in opened[0]["evidence"], doc["findings"]
+
+
 def test_exposed_services():
     redis_port, mc_port = sstest.free_port(), sstest.free_port()
     memcached = ["memcached", "-p", str(mc_port), "-l", "127.0.0.1", "-U", "0"]
@@ -167,4 +181,4 @@ if __name__ == "__main__":
     for tool in ("redis-server", "memcached"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} missing: run scripts/install-deps.sh")
-    sstest.main([test_exposed_services, test_more_services])
+    sstest.main([test_exposed_services, test_more_services, test_guard_and_allowed_address])

@@ -5,6 +5,7 @@
 #include "base/common.h"
 #include "base/clock.h"
 #include "base/portscan.h"
+#include "base/ssrf.h"
 #include "modules/netprobe.h"
 #include "../../fuzz/fuzz_netprobe.c"
 #include <netinet/in.h>
@@ -54,6 +55,19 @@ static void addresses_parse(void **state)
 			     "300.1.1.1"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(sock_addr_parse(&a, bad[i], 53), SS_EINVAL);
+}
+
+static void listed_addresses_pass(void **state)
+{
+	struct sock_addr a;
+	const char *list[] = {"10.0.0.5", "::1", NULL};
+	assert_int_equal(sock_addr_from_ip(&a, "10.0.0.5", 80), 0);
+	assert_true(ssrf_address_listed((const struct sockaddr *)&a.ss, list));
+	assert_int_equal(sock_addr_from_ip(&a, "0:0:0:0:0:0:0:1", 80), 0); /* another spelling of ::1 */
+	assert_true(ssrf_address_listed((const struct sockaddr *)&a.ss, list));
+	assert_int_equal(sock_addr_from_ip(&a, "10.0.0.6", 80), 0);
+	assert_false(ssrf_address_listed((const struct sockaddr *)&a.ss, list));
+	assert_false(ssrf_address_listed((const struct sockaddr *)&a.ss, NULL));
 }
 
 static int listen_on(int *port)
@@ -475,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(port_lists_parse),
 		cmocka_unit_test(addresses_parse),
+		cmocka_unit_test(listed_addresses_pass),
 		cmocka_unit_test(scanner_finds_exactly_the_open_ports),
 		cmocka_unit_test(banners_are_identified),
 		cmocka_unit_test(endless_or_garbage_banners_stay_incomplete),
