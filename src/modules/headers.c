@@ -231,10 +231,14 @@ static void headers_require(struct scan_target *t, const struct http_response *r
 	free(what);
 }
 
+/*
+ * Only a site that answers over HTTPS can be asked to redirect to it; an HTTP-only site gets one
+ * finding, the tls module's https-missing, not a second one here.
+ */
 static void headers_https_redirect(struct scan_target *t)
 {
 	const struct http_response *p = t->plain;
-	if (!p || p->err || p->status < 200 || p->status >= 300)
+	if (!t->https || !p || p->err || p->status < 200 || p->status >= 300)
 		return;
 	/* Some hosts (static buckets, old panels) redirect with a page instead of a 3xx. */
 	struct buf refresh;

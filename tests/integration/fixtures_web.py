@@ -8,15 +8,19 @@ catch_all_site:  200 and the same page for every path (an SPA fallback); echo_pa
 
 weak_site:       HTTPS with every header present but weak (CSP with 'unsafe-inline', short
                  HSTS...) and cookies that break the SameSite and prefix rules.
+dual_site:       TLS and plain HTTP on one port (as HOST:PORT is scanned: https first, plain
+                 http on the same port), the same app answering both.
 
 Each returns a sstest.FixtureServer (a context manager) on 127.0.0.1; its .paths lists the paths
 requested, in order.
 """
 import http.server
 import os
+import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 
 import sstest
 
@@ -196,3 +200,41 @@ def weak_site(ctx=None):
         return 404, [("Content-Type", "text/plain")], "Not Found"
 
     return _server(app, ssl_context=ctx)
+
+
+class _DualServer(http.server.ThreadingHTTPServer):
+    """Answers TLS and plain HTTP on one port: a connection whose first byte is a TLS handshake
+    record (0x16) is wrapped, any other is served as plain HTTP."""
+    ssl_context = None
+
+    def get_request(self):
+        conn, addr = self.socket.accept()
+        conn.settimeout(5)
+        try:
+            first = conn.recv(1, socket.MSG_PEEK)
+        except OSError:
+            first = b""
+        if first == b"\x16":
+            conn = self.ssl_context.wrap_socket(conn, server_side=True)
+        return conn, addr
+
+    def handle_error(self, request, client_address):
+        pass  # the tls module's hand-built hellos end handshakes on purpose
+
+
+class dual_site(sstest.FixtureServer):  # noqa: N801 (named as the other fixture sites)
+    def __init__(self, app, ctx):
+        self.paths = []
+
+        def recording(h):
+            self.paths.append(h.path)
+            return app(h)
+
+        self.httpd = _DualServer(("127.0.0.1", 0), _BannerHandler)
+        self.httpd.socket.listen(128)
+        self.httpd.daemon_threads = True
+        self.httpd.app, self.httpd.banner, self.httpd.ssl_context = recording, None, ctx
+        self.port = self.httpd.server_address[1]
+        self.url = f"127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)

@@ -22,7 +22,7 @@ def scan(url, expect_rc=None, modules=MODULES):
     doc = json.loads(p.stdout)
     assert doc["status"] == "completed", doc["status"]
     for f in doc["findings"]:
-        assert f["tool"] in MODULES.split(","), f
+        assert f["tool"] in modules.split(","), f
     return doc, p.stdout
 
 
@@ -76,7 +76,8 @@ def test_leaky_site():
     one(doc, "headers.frame-protection-missing", "MEDIUM")
     one(doc, "headers.xcto-missing", "LOW")
     one(doc, "headers.referrer-policy-missing", "LOW")
-    one(doc, "headers.https-redirect-missing", "MEDIUM")
+    # An HTTP-only site is told once, by the tls module, that it has no HTTPS: no redirect finding.
+    assert not by_check(doc, "headers.https-redirect-missing")
     one(doc, "headers.coop-missing", "LOW")
     one(doc, "headers.permissions-policy-missing", "INFO")
     # HSTS is only asked of HTTPS answers.
@@ -112,12 +113,26 @@ def test_catch_all_site_has_no_exposure():
 def test_refresh_page_to_https_is_a_redirect():
     page = ('<!DOCTYPE html><html><head><meta http-equiv="Refresh" content="0; URL=https://example.com/">'
             '</head><body>Moved</body></html>')
-    with sstest.FixtureServer(lambda h: (200, [("Content-Type", "text/html")], page)) as site:
-        doc, _ = scan(site.url)
+    with fw.dual_site(lambda h: (200, [("Content-Type", "text/html")], page), TLS) as site:
+        doc, _ = scan(site.url, modules="headers")
     assert not by_check(doc, "headers.https-redirect-missing"), doc["findings"]
-    with fw.catch_all_site() as site:
-        doc, _ = scan(site.url)
-    one(doc, "headers.https-redirect-missing", "MEDIUM")
+
+
+def test_missing_https_is_one_finding():
+    plain_page = lambda h: (200, [("Content-Type", "text/html")], "<!DOCTYPE html><p>shop</p>")  # noqa: E731
+    # HTTPS answers, plain HTTP on the same origin serves the page instead of redirecting.
+    with fw.dual_site(plain_page, TLS) as site:
+        doc, _ = scan(site.url, modules="headers,tls")
+        paths = list(site.paths)
+    assert len(paths) >= 2, paths  # the page over TLS and over plain HTTP
+    found = one(doc, "headers.https-redirect-missing", "MEDIUM")
+    assert "over plain HTTP" in found["evidence"], found
+    assert not by_check(doc, "tls.https-missing"), doc["findings"]
+    # HTTP only: the tls module says there is no HTTPS, and the headers module says nothing more.
+    with sstest.FixtureServer(plain_page) as site:
+        doc, _ = scan(site.url, modules="headers,tls")
+    one(doc, "tls.https-missing", "HIGH")
+    assert not by_check(doc, "headers.https-redirect-missing"), doc["findings"]
 
 
 def test_directory_listing_at_the_root():
@@ -160,8 +175,7 @@ def test_csp_variants():
     # An API answering JSON is not asked for document protections.
     with sstest.FixtureServer(lambda h: (200, [("Content-Type", "application/json")], "{}")) as site:
         doc, _ = scan(site.url, modules="headers")
-    assert {f["check"] for f in doc["findings"]} == {"headers.xcto-missing", "headers.https-redirect-missing"}, \
-        doc["findings"]
+    assert {f["check"] for f in doc["findings"]} == {"headers.xcto-missing"}, doc["findings"]
 
 
 def test_weak_headers_and_cookies():
@@ -204,4 +218,5 @@ def test_weak_headers_and_cookies():
 
 if __name__ == "__main__":
     sstest.main([test_leaky_site, test_secure_site_has_nothing_above_info, test_catch_all_site_has_no_exposure,
-                 test_refresh_page_to_https_is_a_redirect, test_directory_listing_at_the_root, test_csp_variants, test_weak_headers_and_cookies])
+                 test_refresh_page_to_https_is_a_redirect, test_missing_https_is_one_finding,
+                 test_directory_listing_at_the_root, test_csp_variants, test_weak_headers_and_cookies])
