@@ -30,6 +30,9 @@ static size_t jsx_literal(const char *text, size_t len, size_t i, size_t max, si
 			return j + 1;
 		}
 		if (c == '\\') {
+			/* a line continuation is a line break all the same */
+			if (j + 1 < len && (text[j + 1] == '\n' || text[j + 1] == '\r'))
+				return 0;
 			j++;
 			continue;
 		}

@@ -251,6 +251,10 @@ static void jsx_literals(void **state)
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.v[0], "a long enough literal");
 	jsx_list_release(&got);
+	/* a line continuation (backslash, line break) ends the search like a raw line break (found by fuzz_app_layer) */
+	got.max = 10;
+	jsx_strings("'ab\\\ncd'", 8, 1, 64, collect, &got);
+	assert_int_equal(got.n, 0);
 	/* bounded: a literal longer than max is not reported */
 	got.max = 10;
 	jsx_key_values("k:'0123456789'", 14, "k", 5, collect, &got);

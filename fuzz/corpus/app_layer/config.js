@@ -1,0 +1,1 @@
+var a={apiKey:"AIzaSyDxk3v0J-9vJQe5xv8w2n4m6p8r0t2v4x6",authDomain:"s-7f2a1.firebaseapp.com",projectId:"shop-7f2a1",databaseURL:"https://shop.firebaseio.com:8443",storageBucket:"gs://shop.appspot.com"};createClient("https://qwhzpxkvlmrtnbcydsfa.supabase.co",k);supabase.from("profiles");fetch("/api/chat")
