@@ -393,9 +393,14 @@ static int target_recon(struct scan_run *run, struct target_ctx *c)
 		goto out;
 	}
 	if (main->err) {
-		char *m = xasprintf("%s: %s", t->host, main->error ? main->error : ss_strerror(main->err));
-		run_set_error(run, m);
-		free(m);
+		/* the scheduler's message names the URL or host already */
+		if (main->error) {
+			run_set_error(run, main->error);
+		} else {
+			char *m = xasprintf("%s: %s", t->host, ss_strerror(main->err));
+			run_set_error(run, m);
+			free(m);
+		}
 		err = main->err;
 		goto out;
 	}
