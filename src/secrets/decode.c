@@ -1,4 +1,5 @@
 #include "base/common.h"
+#include "base/utf8.h"
 #include "secrets/secrets_int.h"
 
 /* Decoders turning encoded text back into what a rule can match. Output is capped by out->max. */
@@ -65,26 +66,6 @@ size_t sdec_percent(const char *in, size_t len, struct buf *out)
 	return n;
 }
 
-static void put_utf8(struct buf *out, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	}
-	buf_append(out, u, n);
-}
-
 /* Parses ndigits hex digits at p into *v; false if any is not hex. */
 static bool parse_hex(const char *p, int ndigits, uint32_t *v)
 {
@@ -124,10 +105,10 @@ size_t sdec_js(const char *in, size_t len, struct buf *out)
 		char e = in[i + 1];
 		uint32_t v;
 		if (e == 'u' && i + 5 < len && parse_hex(in + i + 2, 4, &v)) {
-			put_utf8(out, v);
+			utf8_append(out, v);
 			i += 5;
 		} else if (e == 'x' && i + 3 < len && parse_hex(in + i + 2, 2, &v)) {
-			put_utf8(out, v);
+			utf8_append(out, v);
 			i += 3;
 		} else if (js_simple_escape(e) >= 0) {
 			buf_appendc(out, (char)js_simple_escape(e));
