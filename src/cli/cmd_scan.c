@@ -335,48 +335,20 @@ static int cmp_findings(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Prints text with every line after the first indented, so evidence stays in its block. */
-static void print_indented(const char *label, const char *text)
-{
-	printf("      %s: ", label);
-	for (const char *p = text; *p; p++) {
-		putchar(*p);
-		if (*p == '\n' && p[1])
-			printf("        ");
-	}
-	putchar('\n');
-}
-
+/* The scan's header (host, where it answered, stack, time), then the report layer's text. */
 static void print_text(struct scan_cli *s, const char *host, int64_t elapsed_ms)
 {
 	printf("secscan scan of %s", host);
 	if (s->base_url[0])
 		printf(" (%s)", s->base_url);
-	printf("\n");
+	printf(" in %.1f s\n", (double)elapsed_ms / 1000.0);
 	if (s->stack.server[0] || s->stack.framework[0] || s->stack.language[0] || s->stack.hosting[0])
 		printf("stack: server %s, framework %s, language %s, hosting %s\n",
 		       s->stack.server[0] ? s->stack.server : "-", s->stack.framework[0] ? s->stack.framework : "-",
 		       s->stack.language[0] ? s->stack.language : "-", s->stack.hosting[0] ? s->stack.hosting : "-");
-	printf("%" PRId64 " finding%s: %" PRId64 " critical, %" PRId64 " high, %" PRId64 " medium, %" PRId64
-	       " low, %" PRId64 " info (%.1f s)\n",
-	       s->counts.total, s->counts.total == 1 ? "" : "s", s->counts.count[SEV_CRITICAL], s->counts.count[SEV_HIGH],
-	       s->counts.count[SEV_MEDIUM], s->counts.count[SEV_LOW], s->counts.count[SEV_INFO],
-	       (double)elapsed_ms / 1000.0);
-	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
-		if (s->counts.count[sev] == 0)
-			continue;
-		printf("\n%s (%" PRId64 ")\n", severity_name((enum severity)sev), s->counts.count[sev]);
-		for (size_t i = 0; i < s->n; i++) {
-			const struct finding *f = &s->items[i];
-			if ((int)f->severity != sev)
-				continue;
-			printf("  - %s [%s]\n", f->title, f->check);
-			if (f->location && f->location[0])
-				print_indented("location", f->location);
-			if (f->evidence && f->evidence[0])
-				print_indented("evidence", f->evidence);
-		}
-	}
+	printf("\n");
+	fflush(stdout);
+	report_print_text(stdout, s->items, s->n, isatty(STDOUT_FILENO));
 }
 
 /* The scan as GET /v1/scan/{id} shows it, compared with the baseline when there is one. */

@@ -34,6 +34,12 @@ void report_print_text(FILE *out, const struct finding *findings, size_t n, bool
 				    all.count[f->severity], color ? RESET : "");
 		buf_appends(&b, "  - ");
 		report_put_line(&b, f->title);
+		/* The check id is what --ignore files and the catalogue are keyed by. */
+		if (f->check && *f->check) {
+			buf_appends(&b, " [");
+			report_put_line(&b, f->check);
+			buf_appendc(&b, ']');
+		}
 		buf_appends(&b, "\n");
 		buf_appends(&b, "      ");
 		report_put_line(&b, f->target);

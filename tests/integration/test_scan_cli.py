@@ -34,6 +34,10 @@ def test_scans_a_local_site():
         assert f"secscan scan of {host} ({site.url})" in p.stdout, p.stdout
         assert "server nginx" in p.stdout and "framework express" in p.stdout, p.stdout
         assert re.search(r"^\d+ findings?: \d+ critical, \d+ high", p.stdout, re.M), p.stdout
+        # grouped by severity, each finding with its check id and its evidence, secrets redacted
+        assert re.search(r"^CRITICAL \(\d+\)\n  - .*/\.env.* \[exposure\.env-credentials\]$", p.stdout, re.M), p.stdout
+        assert "DB_PASSWORD=<redacted" in p.stdout and "hunter2" not in p.stdout, p.stdout
+        assert "Risk grade F" in p.stdout, p.stdout
         # nothing but the live view goes to stderr, and no live view when it is not a terminal
         assert "\r" not in p.stderr and "\033" not in p.stderr, repr(p.stderr)
 

@@ -609,7 +609,7 @@ static void text_groups_by_severity(void **state)
 	report_print_text(fp, fixture_findings, ARRAY_SIZE(fixture_findings), false);
 	fclose(fp);
 	const char *order[] = {
-		"CRITICAL (1)\n  - Anthropic API key exposed at /main.js\n      myapp.com  https://myapp.com/main.js\n"
+		"CRITICAL (1)\n  - Anthropic API key exposed at /main.js [t.secret]\n      myapp.com  https://myapp.com/main.js\n"
 		"      evidence: Found: sk-ant-api03-... (108 chars)\n",
 		"\nHIGH (2)\n  - Redis open", "  - Something the catalogue",
 		"\nMEDIUM (1)\n", "\nLOW (2)\n", "\nINFO (1)\n",
