@@ -315,6 +315,13 @@ static int probe_from_json(struct probe *p, const json_t *j, char *err, size_t e
 		matcher_err(err, errlen, "probe %s: path must start with /", id);
 		return SS_EINVAL;
 	}
+	const json_t *range = json_object_get(j, "range_bytes");
+	if (range && (!json_is_integer(range) || json_integer_value(range) < 1 ||
+		      json_integer_value(range) > 1024 * 1024)) {
+		matcher_err(err, errlen, "probe %s: range_bytes is a number of bytes (1 to 1048576)", id);
+		return SS_EINVAL;
+	}
+	p->range_bytes = range ? (long)json_integer_value(range) : 0;
 	p->evidence = PROBE_EVIDENCE_MATCH;
 	if (ev && !strcmp(ev, "keys"))
 		p->evidence = PROBE_EVIDENCE_KEYS;

@@ -48,6 +48,7 @@ struct probe {
 	char *path;        /* "/.git/HEAD"; NULL for signatures matched against bodies already fetched */
 	char *check;       /* catalogue id reported on a hit */
 	char *detail;      /* fills {detail} of the catalogue title */
+	long range_bytes;  /* > 0: ask only the first this many bytes (Range), for large binaries */
 	struct matcher match;
 	enum probe_evidence evidence;
 	/* A second matcher that, when it also holds, reports escalate_check instead (an .env that
@@ -63,7 +64,7 @@ struct probe_list {
 };
 
 /*
- * Parses {"probes": [{id, path?, check, detail, match, evidence?, escalate?: {check, match}}]}
+ * Parses {"probes": [{id, path?, check, detail, match, evidence?, range_bytes?, escalate?: {check, match}}]}
  * into l; 0 or SS_EINVAL with the reason (and the probe's id) in err.
  */
 int probe_list_parse(struct probe_list *l, const char *text, size_t len, char *err, size_t errlen);

@@ -3,7 +3,9 @@
 #include "base/crypto.h"
 #include "base/str.h"
 #include "engine/rules_embedded.h"
+#include "base/log.h"
 #include "modules/matcher.h"
+#include "modules/soft404.h"
 
 const char *modutil_rule(const char *path, size_t *len)
 {
@@ -118,4 +120,100 @@ bool modutil_html_meta(const char *body, size_t len, const char *attr, const cha
 	}
 	buf_release(&v);
 	return found;
+}
+
+int modutil_probe_list(struct probe_list *l, const char *path)
+{
+	size_t len;
+	const char *text = modutil_rule(path, &len);
+	char err[256] = "missing";
+	if (!text || probe_list_parse(l, text, len, err, sizeof(err))) {
+		log_error("rules/%s: %s", path, err);
+		return SS_EINVAL;
+	}
+	return 0;
+}
+
+#define MODUTIL_PROBE_BODY_MAX (64 * 1024)
+/* Random paths asked first to learn the not-found answer: bare, file-like and directory-like. */
+static const char *const modutil_baseline_suffixes[] = {"", ".bak", "/"};
+#define MODUTIL_NBASE ARRAY_SIZE(modutil_baseline_suffixes)
+
+/* A probe's path or detail with {host} replaced by the target's host name. */
+static char *modutil_fill(const char *tmpl, const char *hostname)
+{
+	const char *at = strstr(tmpl, "{host}");
+	if (!at)
+		return xstrdup(tmpl);
+	return xasprintf("%.*s%s%s", (int)(at - tmpl), tmpl, hostname, at + 6);
+}
+
+size_t modutil_probe_paths(struct scan_target *t, const char *module, const struct probe_list *l)
+{
+	char base[MODUTIL_NBASE][64];
+	char **paths = xcalloc(l->n, sizeof(*paths));
+	struct http_response **resp = xcalloc(l->n + MODUTIL_NBASE, sizeof(*resp));
+	struct http_batch *b = http_batch_new(scan_http(t));
+	size_t hits = 0;
+	for (size_t i = 0; i < l->n + MODUTIL_NBASE; i++) {
+		const char *path;
+		const struct probe *p = i < MODUTIL_NBASE ? NULL : &l->items[i - MODUTIL_NBASE];
+		char range[64];
+		const char *hdrs[2] = {NULL, NULL};
+		if (!p) {
+			modutil_random_path(base[i], sizeof(base[i]), modutil_baseline_suffixes[i]);
+			path = base[i];
+		} else if (p->path) {
+			path = paths[i - MODUTIL_NBASE] = modutil_fill(p->path, t->hostname);
+		} else {
+			continue;
+		}
+		size_t max = MODUTIL_PROBE_BODY_MAX;
+		if (p && p->range_bytes) {
+			/* a heap dump or an archive: its first bytes prove it, the rest is not ours to take */
+			snprintf(range, sizeof(range), "Range: bytes=0-%ld", p->range_bytes - 1);
+			hdrs[0] = range;
+			max = (size_t)p->range_bytes;
+		}
+		char *url = xasprintf("%s%s", t->base_url, path);
+		struct http_request req = {.url = url, .method = "GET", .max_body = max, .headers = hdrs};
+		resp[i] = http_batch_add(b, &req);
+		free(url);
+	}
+	scan_progress(t, module, "%zu probes", l->n);
+	http_batch_wait(b);
+	if (scan_aborted(t))
+		goto out;
+
+	struct soft404 notfound = {0}, mainpage = {0};
+	for (size_t i = 0; i < MODUTIL_NBASE; i++)
+		if (!resp[i]->err)
+			soft404_learn(&notfound, base[i], resp[i]->status, resp[i]->body.data, resp[i]->body.len);
+	/* An SPA answers unknown paths with its index page: for any other path, the main page is a
+	 * not-found answer too (but "/" itself may be the listing). */
+	if (t->main && !t->main->err)
+		soft404_learn(&mainpage, "", t->main->status, t->main->body.data, t->main->body.len);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct http_response *r = resp[i + MODUTIL_NBASE];
+		const struct probe *p = &l->items[i];
+		if (!r || r->err || !matcher_test(&p->match, r->status, r->body.data, r->body.len))
+			continue;
+		if (soft404_matches(&notfound, paths[i], r->status, r->body.data, r->body.len) ||
+		    (strcmp(paths[i], "/") && soft404_matches(&mainpage, paths[i], r->status, r->body.data, r->body.len)))
+			continue;
+		char *url = xasprintf("%s%s", t->base_url, paths[i]);
+		char *detail = modutil_fill(p->detail, t->hostname);
+		modutil_emit_probe(t, module, p, r, r->body.len, url, detail);
+		free(detail);
+		free(url);
+		hits++;
+	}
+out:
+	http_batch_free(b);
+	for (size_t i = 0; i < l->n; i++)
+		free(paths[i]);
+	free(paths);
+	free(resp);
+	return hits;
 }

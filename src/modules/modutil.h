@@ -22,6 +22,15 @@ void modutil_emit(struct scan_target *t, const char *module, const char *check, 
 /* Emits what probe p found in answer r (its first len body bytes) at url, with evidence. */
 void modutil_emit_probe(struct scan_target *t, const char *module, const struct probe *p,
 			const struct http_response *r, size_t len, const char *url, const char *detail);
+/* Parses the embedded probe list at path (e.g. "probes/exposure.json") into l; 0, or SS_EINVAL (logged). */
+int modutil_probe_list(struct probe_list *l, const char *path);
+/*
+ * Requests the path of every probe of l on the target ({host} in a path or detail is the target's
+ * host name; GET, body capped, only the first range_bytes when the probe says so), after random
+ * paths that teach the site's not-found answer, and emits each answer that matches its probe and
+ * is no not-found answer (nor the main page repeated). Returns how many were emitted.
+ */
+size_t modutil_probe_paths(struct scan_target *t, const char *module, const struct probe_list *l);
 /*
  * The content of the first <meta ATTR="VALUE" content="..."> tag of an HTML body (ATTR and VALUE
  * compared case-insensitively, e.g. http-equiv / Content-Security-Policy), entity-free, into out.

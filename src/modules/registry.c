@@ -14,6 +14,7 @@ extern const struct module secret_scan_module;
 extern const struct module discover_module;
 extern const struct module baas_module;
 extern const struct module ai_safety_module;
+extern const struct module api_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
@@ -27,6 +28,7 @@ const struct module *const module_registry[] = {
 	&discover_module,
 	&baas_module,
 	&ai_safety_module,
+	&api_module,
 	NULL,
 };
 
