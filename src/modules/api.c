@@ -4,6 +4,7 @@
 #include "base/str.h"
 #include "base/url.h"
 #include "engine/module.h"
+#include "modules/jsx.h"
 #include "modules/matcher.h"
 #include "modules/modutil.h"
 #include "modules/webpii.h"
@@ -24,76 +25,57 @@ static const char *const api_graphql_paths[] = {"/graphql", "/api/graphql", "/gr
 
 struct api_ctx {
 	struct scan_target *t;
-	char *endpoints[API_MAX_ENDPOINTS]; /* absolute same-origin URLs of API endpoints */
-	size_t n;
-	char *graphql[API_MAX_ENDPOINTS];
-	size_t ngraphql;
+	struct url base;
+	struct jsx_list endpoints; /* absolute same-origin URLs of API endpoints */
+	struct jsx_list graphql;
 };
 
-static void api_add(char **list, size_t *n, const char *url)
+static void api_add(struct jsx_list *l, const char *url)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(list[i], url))
-			return;
-	if (*n < API_MAX_ENDPOINTS)
-		list[(*n)++] = xstrdup(url);
+	jsx_list_add(l, url, strlen(url));
 }
 
-/* Quoted same-origin API paths in a page or script: "/api/...", "/graphql", "/v1/...". */
-static void api_scan_literals(struct api_ctx *c, const struct url *page, const char *s, size_t len)
+/* A string literal of a page or script: kept when it is a same-origin API path ("/api/...", "/graphql"). */
+static void api_literal(void *ud, const char *v, size_t n)
 {
-	for (size_t i = 1; i + 2 < len; i++) {
-		if (s[i] != '/' || (s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '`'))
-			continue;
-		char quote = s[i - 1];
-		size_t e = i;
-		while (e < len && e - i < 200 && s[e] != quote && (isalnum((unsigned char)s[e]) || strchr("/_.-", s[e])))
-			e++;
-		if (e >= len || s[e] != quote)
-			continue;
-		char *path = xstrndup(s + i, e - i);
-		bool graphql = strstr(path, "graphql") != NULL;
-		bool api = str_starts_with(path, "/api/") || graphql;
-		if (api && strlen(path) > 5 && !str_ends_with(path, ".js") && !str_ends_with(path, ".css")) {
-			char *abs = url_resolve(page, path);
-			if (abs) {
-				if (graphql)
-					api_add(c->graphql, &c->ngraphql, abs);
-				else
-					api_add(c->endpoints, &c->n, abs);
-			}
-			free(abs);
-		}
-		free(path);
-		i = e;
+	struct api_ctx *c = ud;
+	if (v[0] != '/' || n < 6 || v[1] == '/')
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("/_.-", v[i]))
+			return; /* templates, queries, prose */
+	char *path = xstrndup(v, n);
+	bool graphql = strstr(path, "graphql") != NULL;
+	if ((graphql || str_starts_with(path, "/api/")) && !str_ends_with(path, ".js") && !str_ends_with(path, ".css")) {
+		char *abs = url_resolve(&c->base, path);
+		if (abs)
+			api_add(graphql ? &c->graphql : &c->endpoints, abs);
+		free(abs);
 	}
+	free(path);
 }
 
 static void api_collect(struct api_ctx *c, const struct scan_assets *assets)
 {
-	struct url base;
-	if (url_parse(c->t->base_url, &base))
-		return;
 	for (size_t i = 0; i < assets->n; i++) {
 		const struct scan_asset *a = &assets->items[i];
 		struct url u;
 		if (url_parse(a->url, &u))
 			continue;
-		bool same = !strcmp(u.host, base.host) && u.port == base.port;
+		bool same = !strcmp(u.host, c->base.host) && u.port == c->base.port;
 		url_release(&u);
 		if (!same)
 			continue;
 		if (!strcmp(a->kind, "json") && !strchr(a->url, '#'))
-			api_add(c->endpoints, &c->n, a->url);
+			api_add(&c->endpoints, a->url);
 		else if (!strcmp(a->kind, "page") || !strcmp(a->kind, "script") || !strcmp(a->kind, "inline-script"))
-			api_scan_literals(c, &base, a->body.data ? a->body.data : "", a->body.len);
+			jsx_strings(a->body.data ? a->body.data : "", a->body.len, 6, 200, api_literal, c);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(api_graphql_paths); i++) {
 		char *u = xasprintf("%s%s", c->t->base_url, api_graphql_paths[i]);
-		api_add(c->graphql, &c->ngraphql, u);
+		api_add(&c->graphql, u);
 		free(u);
 	}
-	url_release(&base);
 }
 
 /* --- CORS --- */
@@ -181,11 +163,11 @@ static void api_pii(struct scan_target *t, const char *url, const struct http_re
 static void api_cors_and_pii(struct api_ctx *c)
 {
 	struct scan_target *t = c->t;
-	size_t nurl = c->n + 1;
+	size_t nurl = c->endpoints.n + 1;
 	const char **urls = xcalloc(nurl, sizeof(*urls));
 	urls[0] = t->main && !t->main->err && t->main->url ? t->main->url : t->start_url;
-	for (size_t i = 0; i < c->n; i++)
-		urls[i + 1] = c->endpoints[i];
+	for (size_t i = 0; i < c->endpoints.n; i++)
+		urls[i + 1] = c->endpoints.v[i];
 	struct cors_probe(*probes)[CORS_NPROBES] = xcalloc(nurl, sizeof(*probes));
 	struct http_batch *b = http_batch_new(scan_http(t));
 	const char *scheme = t->https ? "https" : "http";
@@ -241,8 +223,8 @@ static void api_graphql(struct api_ctx *c)
 	static const char intro[] = "{\"query\":\"" API_INTROSPECTION "\"}";
 	/* a misspelt field: servers with suggestions on answer 'Did you mean "__typename"?' */
 	static const char typo[] = "{\"query\":\"{__typenam}\"}";
-	for (size_t i = 0; i < c->ngraphql; i++) {
-		struct http_request req = {.url = c->graphql[i], .method = "POST", .headers = json_hdrs, .body = intro,
+	for (size_t i = 0; i < c->graphql.n; i++) {
+		struct http_request req = {.url = c->graphql.v[i], .method = "POST", .headers = json_hdrs, .body = intro,
 					   .body_len = sizeof(intro) - 1, .max_body = 64 * 1024};
 		post[i] = http_batch_add(b, &req);
 		req.body = typo;
@@ -250,14 +232,14 @@ static void api_graphql(struct api_ctx *c)
 		suggest[i] = http_batch_add(b, &req);
 	}
 	http_batch_wait(b);
-	for (size_t i = 0; i < c->ngraphql && !scan_aborted(t); i++) {
+	for (size_t i = 0; i < c->graphql.n && !scan_aborted(t); i++) {
 		const char *how = "POST";
 		const struct http_response *r = post[i];
 		struct http_response *get = NULL;
 		if (!api_graphql_schema(r) && !api_graphql_errors(r) && !r->err && r->status != 404) {
 			/* some servers take queries only by GET (persisted-query gateways, GET-only routes) */
-			char *u = xasprintf("%s%squery=%%7B__schema%%7BqueryType%%7Bname%%7D%%7D%%7D", c->graphql[i],
-					    strchr(c->graphql[i], '?') ? "&" : "?");
+			char *u = xasprintf("%s%squery=%%7B__schema%%7BqueryType%%7Bname%%7D%%7D%%7D", c->graphql.v[i],
+					    strchr(c->graphql.v[i], '?') ? "&" : "?");
 			struct http_request req = {.url = u, .headers = json_hdrs + 1, .max_body = 64 * 1024};
 			get = http_fetch(scan_http(t), &req);
 			free(u);
@@ -268,12 +250,12 @@ static void api_graphql(struct api_ctx *c)
 		if (api_graphql_schema(r)) {
 			char *ev = xasprintf("%s %s -> HTTP 200 with the schema (\"__schema\": {\"queryType\": ...})", how,
 					     API_INTROSPECTION);
-			modutil_emit(t, "api", "api.graphql-introspection", c->graphql[i], NULL, ev);
+			modutil_emit(t, "api", "api.graphql-introspection", c->graphql.v[i], NULL, ev);
 			free(ev);
 		}
 		const struct http_response *s = suggest[i];
 		if (graphql && s && !s->err && s->body.len && str_find(s->body.data, MIN(s->body.len, (size_t)8192), "Did you mean")) {
-			modutil_emit(t, "api", "api.graphql-suggestions", c->graphql[i], NULL,
+			modutil_emit(t, "api", "api.graphql-suggestions", c->graphql.v[i], NULL,
 				     "{__typenam} -> an error answering: Did you mean \"__typename\"?");
 		}
 		http_response_free(get);
@@ -291,16 +273,17 @@ static void api_run(struct scan_target *t)
 	}
 	if (scan_aborted(t))
 		return;
-	struct api_ctx c = {.t = t};
+	struct api_ctx c = {.t = t, .endpoints.max = API_MAX_ENDPOINTS, .graphql.max = API_MAX_ENDPOINTS};
+	if (url_parse(t->base_url, &c.base))
+		return;
 	api_collect(&c, scan_crawl(t));
-	scan_progress(t, "api", "CORS on %zu endpoints, GraphQL on %zu", c.n + 1, c.ngraphql);
+	scan_progress(t, "api", "CORS on %zu endpoints, GraphQL on %zu", c.endpoints.n + 1, c.graphql.n);
 	api_cors_and_pii(&c);
 	if (!scan_aborted(t))
 		api_graphql(&c);
-	for (size_t i = 0; i < c.n; i++)
-		free(c.endpoints[i]);
-	for (size_t i = 0; i < c.ngraphql; i++)
-		free(c.graphql[i]);
+	jsx_list_release(&c.endpoints);
+	jsx_list_release(&c.graphql);
+	url_release(&c.base);
 }
 
 const struct module api_module = {
