@@ -70,8 +70,7 @@ void modutil_emit_probe(struct scan_target *t, const char *module, const struct 
 	buf_release(&ev);
 }
 
-/* The value of attribute name inside the tag [s, e), into out; false if absent. */
-static bool modutil_tag_attr(const char *s, const char *e, const char *name, struct buf *out)
+bool modutil_tag_attr(const char *s, const char *e, const char *name, struct buf *out)
 {
 	size_t n = strlen(name);
 	for (const char *p = s; p + n < e; p++) {

@@ -31,6 +31,8 @@ int modutil_probe_list(struct probe_list *l, const char *path);
  * is no not-found answer (nor the main page repeated). Returns how many were emitted.
  */
 size_t modutil_probe_paths(struct scan_target *t, const char *module, const struct probe_list *l);
+/* The value of attribute name inside the tag text [s, e) (after the tag name), into out; false if absent. */
+bool modutil_tag_attr(const char *s, const char *e, const char *name, struct buf *out);
 /*
  * The content of the first <meta ATTR="VALUE" content="..."> tag of an HTML body (ATTR and VALUE
  * compared case-insensitively, e.g. http-equiv / Content-Security-Policy), entity-free, into out.

@@ -15,6 +15,7 @@ extern const struct module discover_module;
 extern const struct module baas_module;
 extern const struct module ai_safety_module;
 extern const struct module api_module;
+extern const struct module auth_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
@@ -29,6 +30,7 @@ const struct module *const module_registry[] = {
 	&baas_module,
 	&ai_safety_module,
 	&api_module,
+	&auth_module,
 	NULL,
 };
 

@@ -135,6 +135,15 @@ double secret_entropy(const char *s, size_t len);
 bool secret_crc32_token_valid(const char *tok, size_t len);
 /* The "role" claim of a JWT's payload ("anon", "service_role", "" if none) into role; false if tok is no JWT. */
 bool secret_jwt_role(const char *tok, size_t len, char *role, size_t rolesz);
+/* How a JWT (compact JWS) is signed. */
+struct secret_jwt_sig {
+	bool valid;     /* three segments; the header is a JSON object with "alg" (the payload too, unless alg is none) */
+	char alg[16];   /* "HS256", "RS256", "none", ... as written */
+	int weak_key;   /* index of the candidate secret that verifies an HS256/384/512 signature, or -1 */
+};
+/* Reads the token's header and, for HMAC algorithms, tries each of the n candidate secrets offline. */
+void secret_jwt_signature(const char *tok, size_t len, const char *const *keys, size_t n, struct secret_jwt_sig *out);
+
 /* true if the value looks like a placeholder (xxxx, <your-key>, ${VAR}, {{ }}, process.env.X, "example")
  * or is made of a long run or sequence of characters. */
 bool secret_is_placeholder(const char *s, size_t len);

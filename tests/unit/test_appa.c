@@ -3,7 +3,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "base/common.h"
+#include "modules/webform.h"
 #include "modules/webpii.h"
+#include "secrets/secrets.h"
 
 /* ---- CORS verdicts ---- */
 
@@ -118,6 +120,137 @@ static void test_pii_redact(void **state)
 	assert_null(strstr(out, "a@b"));
 }
 
+/* ---- JWT signatures ---- */
+
+/* header {"alg":"HS256","typ":"JWT"}, payload {"sub":"1234567890","name":"John Doe","iat":1516239022},
+ * signed with "your-256-bit-secret" (the jwt.io sample) */
+#define JWT_IO "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+
+static void test_jwt_signature(void **state)
+{
+	(void)state;
+	const char *keys[] = {"secret", "changeme", "your-256-bit-secret"};
+	struct secret_jwt_sig s;
+	secret_jwt_signature(JWT_IO, strlen(JWT_IO), keys, 3, &s);
+	assert_true(s.valid);
+	assert_string_equal(s.alg, "HS256");
+	assert_int_equal(s.weak_key, 2);
+	secret_jwt_signature(JWT_IO, strlen(JWT_IO), keys, 2, &s);
+	assert_true(s.valid);
+	assert_int_equal(s.weak_key, -1);
+	/* alg none: {"alg":"none"}.{"sub":"1"}. */
+	const char *none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
+	secret_jwt_signature(none, strlen(none), keys, 3, &s);
+	assert_true(s.valid);
+	assert_string_equal(s.alg, "none");
+	assert_int_equal(s.weak_key, -1);
+	/* a flipped signature byte verifies with nothing */
+	char bad[sizeof(JWT_IO)];
+	memcpy(bad, JWT_IO, sizeof(JWT_IO));
+	bad[sizeof(JWT_IO) - 3] = bad[sizeof(JWT_IO) - 3] == 'A' ? 'B' : 'A';
+	secret_jwt_signature(bad, strlen(bad), keys, 3, &s);
+	assert_int_equal(s.weak_key, -1);
+
+	/* malformed: segments missing or extra, bad base64, header without alg, not JSON, huge */
+	const char *malformed[] = {"", ".", "..", "eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
+				   "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.a.b", "e$J.eyJzdWIiOiIxIn0.x",
+				   "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxIn0.xx", "bm90IGpzb24.eyJzdWIiOiIxIn0.xx",
+				   "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.xx"};
+	for (size_t i = 0; i < ARRAY_SIZE(malformed); i++) {
+		secret_jwt_signature(malformed[i], strlen(malformed[i]), keys, 3, &s);
+		assert_false(s.valid);
+		assert_int_equal(s.weak_key, -1);
+	}
+	char *huge = xmalloc(20000);
+	memset(huge, 'e', 19999);
+	huge[19999] = '\0';
+	huge[10] = huge[20] = '.';
+	secret_jwt_signature(huge, strlen(huge), keys, 3, &s);
+	assert_false(s.valid);
+	free(huge);
+	secret_jwt_signature(NULL, 0, keys, 3, &s);
+	assert_false(s.valid);
+}
+
+/* ---- forms and links ---- */
+
+struct form_seen {
+	int n, password, personal, post;
+	char action[256];
+};
+
+static void on_form(void *ud, const struct webform *f)
+{
+	struct form_seen *s = ud;
+	s->n++;
+	s->password += f->password;
+	s->personal += f->personal;
+	s->post += f->post;
+	snprintf(s->action, sizeof(s->action), "%s", f->action);
+}
+
+static void test_webform(void **state)
+{
+	(void)state;
+	struct form_seen s = {0};
+	const char *page = "<FORM method=POST action='http://other.example/login'><input name=u>"
+			   "<input TYPE=\"Password\" name=p></form><form><input type=email name=e></form>";
+	webform_each("https://app.example/a/b", page, strlen(page), on_form, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.password, 1);
+	assert_int_equal(s.personal, 1);
+	assert_int_equal(s.post, 1);
+	assert_string_equal(s.action, "https://app.example/a/b");
+	memset(&s, 0, sizeof(s));
+	const char *rel = "<form action=\"../login\"><input name=\"username\"><input name=\"hostname\"></form>";
+	webform_each("https://app.example/a/b", rel, strlen(rel), on_form, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.personal, 0);
+	assert_string_equal(s.action, "https://app.example/login");
+	/* malformed: unclosed tags, no '>', a bad page URL */
+	const char *bad[] = {"<form", "<form action=", "<form><input type=password", "<form action=\"x\"><input", "<"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&s, 0, sizeof(s));
+		webform_each("https://app.example/", bad[i], strlen(bad[i]), on_form, &s);
+		assert_int_equal(s.password, 0);
+	}
+	memset(&s, 0, sizeof(s));
+	webform_each("not a url", page, strlen(page), on_form, &s);
+	assert_int_equal(s.n, 0);
+}
+
+struct param_seen {
+	int n;
+	char last[128];
+};
+
+static void on_param(void *ud, const char *url, size_t ulen, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	(void)value;
+	struct param_seen *s = ud;
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%.*s|%.*s|%zu", (int)ulen, url, (int)nlen, name, vlen);
+}
+
+static void test_token_params(void **state)
+{
+	(void)state;
+	struct param_seen s = {0};
+	const char *page = "<a href=\"/reset?lang=en&amp;access_token=abcdefgh12345\">x</a>"
+			   "<a href='/p?page=2&sort=name'>p</a> <a href=\"/x?token=short\">"
+			   "<script>go('?token=' + t); a?token=abcdefghijk</script>";
+	webform_token_params(page, strlen(page), on_param, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.last, "/reset?lang=en&amp;|access_token|13");
+	const char *bad[] = {"?", "&", "?token", "?token=", "&amp;", "/x?token=abcdefghij"};
+	memset(&s, 0, sizeof(s));
+	for (size_t i = 0; i < ARRAY_SIZE(bad) - 1; i++)
+		webform_token_params(bad[i], strlen(bad[i]), on_param, &s);
+	assert_int_equal(s.n, 0);
+	webform_token_params(bad[5], strlen(bad[5]), on_param, &s);
+	assert_int_equal(s.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +258,9 @@ int main(void)
 		cmocka_unit_test(test_pii_json_records),
 		cmocka_unit_test(test_pii_text),
 		cmocka_unit_test(test_pii_redact),
+		cmocka_unit_test(test_jwt_signature),
+		cmocka_unit_test(test_webform),
+		cmocka_unit_test(test_token_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
