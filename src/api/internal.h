@@ -22,7 +22,15 @@ struct api_server {
 	char *openapi; /* the document, built once at start */
 	size_t openapi_len;
 	char *scanner; /* public host for SECURITY-FIX.md ("secscan.example.com") */
+	struct sse_hub *sse; /* the open event streams */
 };
+
+/* Event streams (sse.c): the heartbeat thread and the list of open streams. */
+struct sse_hub *sse_hub_new(struct api_server *srv);
+/* Ends every stream (resuming parked connections, as libmicrohttpd must not stop with any). */
+void sse_hub_shutdown(struct sse_hub *h);
+/* Frees the hub once libmicrohttpd has released every stream. */
+void sse_hub_free(struct sse_hub *h);
 
 struct api_req;
 typedef int (*api_handler)(struct api_req *r);
@@ -77,6 +85,7 @@ struct api_req {
 	const char *resp_type;
 	char retry_after[24];
 	char allow[64];
+	struct MHD_Response *stream; /* a streamed answer (200) instead of resp, when set */
 };
 
 /* Answers with a JSON value (reference stolen). */
@@ -116,6 +125,8 @@ int h_scan_get_ci(struct api_req *r, const char *format);
 /* GET /v1/scan/{run_id}?compare=previous|RUN_ID (h_scan_compare.c). */
 int h_scan_get_compare(struct api_req *r, const char *compare, int64_t since);
 int h_scan_abort(struct api_req *r);
+/* GET /v1/scan/{run_id}/events (sse.c). */
+int h_scan_events(struct api_req *r);
 int h_scan_fix(struct api_req *r);
 int h_runs_list(struct api_req *r);
 int h_targets_list(struct api_req *r);

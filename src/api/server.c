@@ -119,6 +119,12 @@ json_t *api_id_json(int64_t id)
 /* Sends the answer prepared in r. */
 static enum MHD_Result send_reply(struct api_req *r)
 {
+	if (r->stream) {
+		enum MHD_Result ret = MHD_queue_response(r->conn, 200, r->stream);
+		MHD_destroy_response(r->stream);
+		r->stream = NULL;
+		return ret;
+	}
 	if (!r->resp) {
 		/* A handler that set no answer is a bug: say so rather than hang the client. */
 		log_error("no answer prepared for %s", r->route ? r->route->operation_id : "request");
@@ -290,9 +296,10 @@ struct api_server *api_server_start(struct store *store, struct runs *runs,
 	srv->openapi_len = strlen(srv->openapi);
 	const char *host = strstr(cfg->public_url, "://");
 	srv->scanner = xstrdup(host ? host + 3 : cfg->public_url);
+	srv->sse = sse_hub_new(srv);
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
@@ -320,8 +327,11 @@ void api_server_stop(struct api_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->sse)
+		sse_hub_shutdown(srv->sse);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	sse_hub_free(srv->sse);
 	auth_free(srv->auth);
 	scan_cache_free(srv->scan_cache);
 	free(srv->openapi);

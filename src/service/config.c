@@ -28,6 +28,8 @@ static const struct setting settings[] = {
 	{"limits", "max_runs", "SECSCAN_MAX_RUNS", T_LONG, OFF(max_runs), 1, 256},
 	{"limits", "run_budget", "SECSCAN_RUN_BUDGET", T_LONG, OFF(run_budget), 1, 86400},
 	{"limits", "max_body", "SECSCAN_MAX_BODY", T_LONG, OFF(max_body), 1024, 16 * 1024 * 1024},
+	{"limits", "event_streams", "SECSCAN_EVENT_STREAMS", T_LONG, OFF(event_streams), 1, 10000},
+	{"limits", "heartbeat", "SECSCAN_HEARTBEAT", T_LONG, OFF(heartbeat), 1, 3600},
 };
 
 /* The defaults mirror the spec's plan table; "unlimited" is the self-hoster's admin. */
@@ -58,6 +60,8 @@ void service_config_init(struct service_config *c)
 	c->max_runs = 4;
 	c->run_budget = 300;
 	c->max_body = 64 * 1024;
+	c->event_streams = 100;
+	c->heartbeat = 15;
 	memcpy(c->plans, default_plans, sizeof(default_plans));
 	c->nplans = ARRAY_SIZE(default_plans);
 }

@@ -11,7 +11,8 @@
  *
  * File sections and keys (docs/configuration in README.md):
  *   [server]  listen, db, public_url, allow_private, log_level, threads
- *   [limits]  rate (requests/s per key, 0 = off), burst, max_runs, run_budget (seconds), max_body
+ *   [limits]  rate (requests/s per key, 0 = off), burst, max_runs, run_budget (seconds), max_body,
+ *             event_streams (per account), heartbeat (seconds)
  *   [plan.NAME] targets, scans (-1 = unlimited), scan_window (day|week|lifetime|none), ai_analysis
  */
 
@@ -40,6 +41,8 @@ struct service_config {
 	long max_runs;     /* scans running at once; more wait in a queue */
 	long run_budget;   /* seconds a scan may take */
 	long max_body;     /* largest accepted request body in bytes */
+	long event_streams; /* open GET /v1/scan/{id}/events streams per account */
+	long heartbeat;    /* seconds between keep-alive comments of an idle event stream */
 	struct plan plans[SERVICE_MAX_PLANS];
 	size_t nplans;
 };

@@ -3,6 +3,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/str.h"
 #include "engine/scan.h"
 #include "service/quota.h"
 #include "service/targets.h"
@@ -30,8 +31,17 @@ struct job {
 	struct job *next;
 };
 
+struct run_watch {
+	char run_id[RUN_ID_LEN + 1];
+	run_watch_fn fn;
+	void *ud;
+	struct run_watch *next;
+};
+
 struct runs {
 	struct store *store;
+	pthread_mutex_t watch_lock; /* the watches; taken after lock, never before */
+	struct run_watch *watches;
 	const struct service_config *cfg;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -53,11 +63,50 @@ static void job_free(struct job *j)
 	free(j);
 }
 
+/* Tells the watchers of the run that it changed. */
+static void notify(struct runs *r, const char *run_id)
+{
+	pthread_mutex_lock(&r->watch_lock);
+	for (struct run_watch *w = r->watches; w; w = w->next)
+		if (!strcmp(w->run_id, run_id))
+			w->fn(w->ud);
+	pthread_mutex_unlock(&r->watch_lock);
+}
+
+struct run_watch *runs_watch(struct runs *r, const char *run_id, run_watch_fn fn, void *ud)
+{
+	struct run_watch *w = xcalloc(1, sizeof(*w));
+	str_copy(w->run_id, sizeof(w->run_id), run_id);
+	w->fn = fn;
+	w->ud = ud;
+	pthread_mutex_lock(&r->watch_lock);
+	w->next = r->watches;
+	r->watches = w;
+	pthread_mutex_unlock(&r->watch_lock);
+	return w;
+}
+
+void runs_unwatch(struct runs *r, struct run_watch *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&r->watch_lock);
+	for (struct run_watch **p = &r->watches; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&r->watch_lock);
+	free(w);
+}
+
 static void finish(struct runs *r, const char *run_id, const char *status, const char *error)
 {
 	int rc = store_run_finish(r->store, run_id, status, (int64_t)time(NULL), error);
 	if (rc && rc != SS_ENOTFOUND && rc != SS_EINVAL)
 		log_error("run %s: cannot record status %s: %s", run_id, status, ss_strerror(rc));
+	if (rc == 0)
+		notify(r, run_id);
 }
 
 static void sink_finding(void *ud, const struct finding *f)
@@ -68,6 +117,8 @@ static void sink_finding(void *ud, const struct finding *f)
 	int rc = store_finding_add(j->owner->store, j->run_id, &copy);
 	if (rc && rc != SS_EEXIST)
 		log_error("run %s: cannot store finding %s: %s", j->run_id, f->check, ss_strerror(rc));
+	if (rc == 0)
+		notify(j->owner, j->run_id);
 	finding_release(&copy);
 }
 
@@ -157,6 +208,7 @@ static void execute(struct runs *r, struct job *j)
 		finish(r, j->run_id, RUN_FAILED, ss_strerror(rc));
 	}
 	log_info("run %s: finished (%s)", j->run_id, rc ? ss_strerror(rc) : "completed");
+	notify(r, j->run_id); /* the worker is gone: the run is final now */
 	job_free(j);
 }
 
@@ -217,6 +269,7 @@ struct runs *runs_new(struct store *store, const struct service_config *cfg)
 	r->cfg = cfg;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->submit_lock, NULL);
+	pthread_mutex_init(&r->watch_lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	r->workers = xcalloc((size_t)cfg->max_runs, sizeof(*r->workers));
 	for (long i = 0; i < cfg->max_runs; i++) {
@@ -405,6 +458,7 @@ void runs_free(struct runs *r)
 	runs_shutdown(r);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->submit_lock);
+	pthread_mutex_destroy(&r->watch_lock);
 	pthread_cond_destroy(&r->wake);
 	free(r->workers);
 	free(r);

@@ -39,6 +39,17 @@ int runs_abort(struct runs *r, int64_t account_id, const char *run_id);
 /* True while a worker still runs the scan (it may add findings even after an abort). */
 bool runs_active(struct runs *r, const char *run_id);
 
+/*
+ * Watching runs (live events): fn(ud) is called after the run gets a finding, after its status
+ * is recorded, and after its worker ends (from then on it cannot change). It runs on a worker or
+ * request thread and must return quickly without calling back into the runs. The watch is owned
+ * by the runs until runs_unwatch, after which fn is never called again.
+ */
+struct run_watch;
+typedef void (*run_watch_fn)(void *ud);
+struct run_watch *runs_watch(struct runs *r, const char *run_id, run_watch_fn fn, void *ud);
+void runs_unwatch(struct runs *r, struct run_watch *w);
+
 /* Aborts every run still running or queued and waits for the workers to end. */
 void runs_shutdown(struct runs *r);
 /* Shuts down if needed and frees. */
