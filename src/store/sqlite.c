@@ -1080,7 +1080,9 @@ static int run_summarize(struct conn *c, struct run *r)
 	return err;
 }
 
-static int sqlite_run_get(struct store *s, int64_t account_id, const char *run_id, struct run *out)
+/* One run found by a statement taking (run_id, account_id), with its summary. */
+static int run_read(struct store *s, enum stmt_id id, int64_t account_id, const char *run_id,
+		    struct run *out)
 {
 	struct conn *c;
 	int err = conn_get(s, &c);
@@ -1088,13 +1090,18 @@ static int sqlite_run_get(struct store *s, int64_t account_id, const char *run_i
 		return err;
 	if (!run_id_valid(run_id))
 		return SS_ENOTFOUND;
-	sqlite3_stmt *st = stmt(c, ST_RUN_BY_ID);
+	sqlite3_stmt *st = stmt(c, id);
 	bind_text(st, 1, run_id);
 	bind_int(st, 2, account_id);
 	err = query_one(c, st, &run_row, out);
 	if (!err && (err = run_summarize(c, out)))
 		run_release(out);
 	return err;
+}
+
+static int sqlite_run_get(struct store *s, int64_t account_id, const char *run_id, struct run *out)
+{
+	return run_read(s, ST_RUN_BY_ID, account_id, run_id, out);
 }
 
 static int sqlite_run_list(struct store *s, int64_t account_id, size_t limit, struct run **out,
@@ -1121,19 +1128,7 @@ static int sqlite_run_list(struct store *s, int64_t account_id, size_t limit, st
 static int sqlite_run_previous(struct store *s, int64_t account_id, const char *run_id,
 			       struct run *out)
 {
-	struct conn *c;
-	int err = conn_get(s, &c);
-	if (err)
-		return err;
-	if (!run_id_valid(run_id))
-		return SS_ENOTFOUND;
-	sqlite3_stmt *st = stmt(c, ST_RUN_PREVIOUS);
-	bind_text(st, 1, run_id);
-	bind_int(st, 2, account_id);
-	err = query_one(c, st, &run_row, out);
-	if (!err && (err = run_summarize(c, out)))
-		run_release(out);
-	return err;
+	return run_read(s, ST_RUN_PREVIOUS, account_id, run_id, out);
 }
 
 static bool run_status_final(const char *status)
