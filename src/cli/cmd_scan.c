@@ -7,6 +7,7 @@
 #include "base/sock.h"
 #include "base/str.h"
 #include "cli/commands.h"
+#include "cli/remote.h"
 #include "engine/catalogue.h"
 #include "engine/module.h"
 #include "engine/scan.h"
@@ -47,6 +48,7 @@ struct scan_args {
 	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
 	const char *fix_file, *sarif_file, *junit_file;
 	const char *baseline; /* a previous --json output */
+	const char *server, *key, *compare_to; /* the scan runs on a secscan server */
 	enum severity fail_on;
 	long budget_s, timeout_ms, expiry_days;
 	const char *resolve[MAX_RESOLVE + 1];
@@ -69,6 +71,10 @@ static void usage(FILE *out)
 		"  --fix FILE             write SECURITY-FIX.md (format security-fix/v1) to FILE\n"
 		"  --sarif FILE           write a SARIF 2.1.0 log (GitHub code scanning) to FILE\n"
 		"  --junit FILE           write JUnit XML to FILE (a check fails at or above --fail-on)\n"
+		"  --server URL           run the scan on a secscan server (with --key; SECSCAN_KEY)\n"
+		"  --key KEY              the API key for --server\n"
+		"  --compare-to RUN       with --server: a run id or 'previous'; as --baseline, with\n"
+		"                         the findings of that run\n"
 		"  --baseline FILE        a previous --json output: its findings (by fingerprint) are\n"
 		"                         unchanged, left out of the text, files and exit status; --json\n"
 		"                         marks each finding new or unchanged and lists the fixed ones\n"
@@ -126,7 +132,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
 	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR,
-	       O_BASELINE };
+	       O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -145,6 +151,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"junit", required_argument, NULL, O_JUNIT},
 		{"allow-addr", required_argument, NULL, O_ALLOW_ADDR},
 		{"baseline", required_argument, NULL, O_BASELINE},
+		{"server", required_argument, NULL, O_SERVER},
+		{"key", required_argument, NULL, O_KEY},
+		{"compare-to", required_argument, NULL, O_COMPARE_TO},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -171,6 +180,19 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			break;
 		case O_BASELINE:
 			a->baseline = optarg;
+			break;
+		case O_SERVER:
+			if (!str_starts_with(optarg, "http://") && !str_starts_with(optarg, "https://")) {
+				fprintf(stderr, "secscan scan: --server takes an http:// or https:// URL\n");
+				return 2;
+			}
+			a->server = optarg;
+			break;
+		case O_KEY:
+			a->key = optarg;
+			break;
+		case O_COMPARE_TO:
+			a->compare_to = optarg;
 			break;
 		case O_FAIL_ON:
 			if (severity_parse(optarg, &a->fail_on)) {
@@ -264,6 +286,16 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		return 2;
 	}
 	a->target = argv[optind];
+	if (!a->key)
+		a->key = getenv("SECSCAN_KEY");
+	if (a->server && (!a->key || !*a->key)) {
+		fprintf(stderr, "secscan scan: --server needs --key KEY (or SECSCAN_KEY)\n");
+		return 2;
+	}
+	if (a->compare_to && (!a->server || a->baseline)) {
+		fprintf(stderr, "secscan scan: --compare-to needs --server and excludes --baseline\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -466,6 +498,83 @@ static int write_outputs(const struct scan_cli *s, const struct scan_args *a, co
 	return rc;
 }
 
+/*
+ * Prints the result and writes the output files; the exit status. Unchanged findings (against
+ * the baseline, when there is one) leave the text, the files and the exit status.
+ */
+static int report_result(struct scan_cli *s, const struct scan_args *a, const char *host,
+			 const char *status, time_t started, int64_t elapsed_ms, json_t *baseline,
+			 const char *base_id)
+{
+	int exit_code = 2;
+	if (s->n)
+		qsort(s->items, s->n, sizeof(*s->items), cmp_findings);
+	json_t *result = scan_json(s, host, status, started, time(NULL), baseline, base_id);
+	size_t known = baseline ? drop_unchanged(s, result) : 0;
+	if (a->json) {
+		if (print_json(result))
+			goto out;
+	} else {
+		print_text(s, host, elapsed_ms);
+		if (baseline)
+			printf("\nbaseline %s: %zu unchanged finding%s not shown, %zu fixed\n", a->baseline,
+			       known, known == 1 ? "" : "s",
+			       json_array_size(json_object_get(result, "fixed")));
+	}
+	if (write_outputs(s, a, host, started) || strcmp(status, RUN_COMPLETED))
+		goto out;
+	exit_code = 0;
+	for (int sev = a->fail_on; sev < SEV_COUNT; sev++)
+		if (s->counts.count[sev] > 0)
+			exit_code = 1;
+out:
+	json_decref(result);
+	return exit_code;
+}
+
+/* --server: the scan runs on the server; its event stream feeds the same progress view. */
+static int scan_on_server(struct scan_cli *s, const struct scan_args *a, json_t *baseline,
+			  const char *base_id)
+{
+	struct remote_run run;
+	char err[512] = "";
+	char *remote_base_id = NULL;
+	int exit_code = 2;
+	int64_t t0 = clock_mono_ms();
+	s->tty = isatty(STDERR_FILENO) == 1;
+	str_copy(s->host, sizeof(s->host), a->target);
+	str_copy(s->module, sizeof(s->module), "queued");
+	progress_draw(s);
+	int rc = remote_scan(a->server, a->key, a->target, on_finding, s, &run, err, sizeof(err));
+	progress_clear(s);
+	if (rc) {
+		fprintf(stderr, "secscan scan: %s\n", err);
+		goto out;
+	}
+	memcpy(s->run_id, run.run_id, sizeof(s->run_id));
+	if (a->compare_to) {
+		baseline = remote_base(a->server, a->key, run.run_id, a->compare_to, &remote_base_id, err,
+				       sizeof(err));
+		if (!baseline) {
+			fprintf(stderr, "secscan scan: --compare-to %s: %s\n", a->compare_to, err);
+			goto out;
+		}
+		base_id = remote_base_id;
+	}
+	if (strcmp(run.status, RUN_COMPLETED))
+		fprintf(stderr, "secscan scan: the run ended %s\n", run.status);
+	exit_code = report_result(s, a, run.host, run.status, run.started, clock_mono_ms() - t0,
+				  baseline, base_id);
+	if (strcmp(run.status, RUN_COMPLETED))
+		exit_code = 2;
+	if (a->compare_to)
+		json_decref(baseline);
+out:
+	free(remote_base_id);
+	remote_run_release(&run);
+	return exit_code;
+}
+
 /* --- Ctrl-C: a signal thread asks the run to stop; findings so far are still printed --- */
 
 struct sig_watch {
@@ -495,7 +604,7 @@ int cmd_scan(int argc, char **argv)
 	struct scan_sink sink = {.on_finding = on_finding, .on_target = on_target, .on_progress = on_progress,
 				 .ud = &s};
 	char *host = NULL, *err = NULL, *base_id = NULL;
-	json_t *baseline = NULL, *result = NULL;
+	json_t *baseline = NULL;
 	int rc = parse_args(argc, argv, &a), exit_code = 2;
 
 	if (rc)
@@ -505,6 +614,10 @@ int cmd_scan(int argc, char **argv)
 	if (a.rules_dir && catalogue_load(a.rules_dir)) {
 		fprintf(stderr, "secscan scan: bad rules: %s\n", catalogue_last_error());
 		return 2;
+	}
+	if (a.server) {
+		exit_code = scan_on_server(&s, &a, baseline, base_id);
+		goto out_remote;
 	}
 	if (scan_normalize_target(a.target, &host, NULL, &err)) {
 		fprintf(stderr, "secscan scan: %s\n", err);
@@ -560,36 +673,19 @@ int cmd_scan(int argc, char **argv)
 	if (rc == SS_ETIMEOUT)
 		fprintf(stderr, "secscan scan: the time budget (%ld s) ran out; results may be incomplete\n",
 			a.budget_s);
-	if (s.n)
-		qsort(s.items, s.n, sizeof(*s.items), cmp_findings);
-	result = scan_json(&s, host, rc == SS_EABORTED ? RUN_ABORTED : RUN_COMPLETED, started,
-			   time(NULL), baseline, base_id);
-	size_t known = baseline ? drop_unchanged(&s, result) : 0;
-	if (a.json) {
-		if (print_json(result))
-			goto out;
-	} else {
-		print_text(&s, host, clock_mono_ms() - t0);
-		if (baseline)
-			printf("\nbaseline %s: %zu unchanged finding%s not shown, %zu fixed\n", a.baseline,
-			       known, known == 1 ? "" : "s",
-			       json_array_size(json_object_get(result, "fixed")));
-	}
-	if (write_outputs(&s, &a, host, started))
-		goto out;
-	if (rc == SS_EABORTED)
-		goto out;
-	exit_code = 0;
-	for (int sev = a.fail_on; sev < SEV_COUNT; sev++)
-		if (s.counts.count[sev] > 0)
-			exit_code = 1;
+	exit_code = report_result(&s, &a, host, rc == SS_EABORTED ? RUN_ABORTED : RUN_COMPLETED, started,
+				  clock_mono_ms() - t0, baseline, base_id);
 out:
-	json_decref(result);
 	json_decref(baseline);
 	free(base_id);
 	scan_run_free(run);
 	finding_array_free(s.items, s.n);
 	run_target_array_free(s.targets, s.ntargets);
 	free(host);
+	return exit_code;
+out_remote:
+	json_decref(baseline);
+	free(base_id);
+	finding_array_free(s.items, s.n);
 	return exit_code;
 }

@@ -29,7 +29,39 @@ json_t *report_finding_json(const struct finding *f)
 	json_object_set_new(o, "check", jstr(f->check));
 	json_object_set_new(o, "seq", json_integer(f->seq));
 	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+	json_object_set_new(o, "location", jstr(f->location));
 	return o;
+}
+
+static char *member_dup(json_t *o, const char *name)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+	return xstrdup(v ? v : "");
+}
+
+int report_finding_parse(json_t *o, struct finding *out)
+{
+	const char *check = json_string_value(json_object_get(o, "check"));
+	const char *fp = json_string_value(json_object_get(o, "fingerprint"));
+	enum severity sev;
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(o) || !check || !*check ||
+	    severity_parse(json_string_value(json_object_get(o, "severity")), &sev) ||
+	    (fp && strlen(fp) >= sizeof(out->fingerprint)))
+		return SS_EINVAL;
+	out->check = xstrdup(check);
+	out->severity = sev;
+	out->target = member_dup(o, "target");
+	out->category = member_dup(o, "category");
+	out->title = member_dup(o, "title");
+	out->description = member_dup(o, "description");
+	out->evidence = member_dup(o, "evidence");
+	out->tool = member_dup(o, "tool");
+	out->location = member_dup(o, "location");
+	if (fp)
+		memcpy(out->fingerprint, fp, strlen(fp) + 1);
+	out->seq = json_integer_value(json_object_get(o, "seq"));
+	return 0;
 }
 
 json_t *report_summary_json(const struct severity_counts *c)

@@ -13,8 +13,11 @@
  */
 
 /* One finding as the API shows it: {target, severity, category, title, description, evidence, tool}
- * plus "check", "seq" and "fingerprint" (stable across runs). New reference. */
+ * plus "check", "seq", "fingerprint" (stable across runs) and "location". New reference. */
 json_t *report_finding_json(const struct finding *f);
+/* The reverse, for a finding read from a server: SS_EINVAL unless o has a check and a known
+ * severity (missing strings become ""). out is released by finding_release. */
+int report_finding_parse(json_t *o, struct finding *out);
 
 /*
  * The GET /v1/scan/{run_id} body: run_id, status, started_at, finished_at (when finished),

@@ -182,9 +182,23 @@ static void finding_json_has_the_api_fields(void **state)
 	assert_string_equal(s, "{\"category\":\"tls\",\"check\":\"headers.hsts-missing\","
 			       "\"description\":\"Why it matters.\",\"evidence\":\"no header\","
 			       "\"fingerprint\":\"0000000000000000000000000000000000000000000000000000000000000007\","
-			       "\"seq\":7,\"severity\":\"MEDIUM\",\"target\":\"myapp.com\","
+			       "\"location\":\"https://myapp.com/\",\"seq\":7,\"severity\":\"MEDIUM\",\"target\":\"myapp.com\","
 			       "\"title\":\"HSTS missing\",\"tool\":\"headers\"}");
 	free(s);
+	/* And back, as the CLI reads a server's findings. */
+	struct finding back;
+	assert_int_equal(report_finding_parse(o, &back), 0);
+	assert_string_equal(back.check, f.check);
+	assert_string_equal(back.location, f.location);
+	assert_string_equal(back.fingerprint, f.fingerprint);
+	assert_int_equal(back.severity, SEV_MEDIUM);
+	assert_int_equal(back.seq, 7);
+	finding_release(&back);
+	json_object_set_new(o, "severity", json_string("SEVERE"));
+	assert_int_equal(report_finding_parse(o, &back), SS_EINVAL);
+	json_object_set_new(o, "severity", json_string("LOW"));
+	json_object_set_new(o, "fingerprint", json_string("0123456789012345678901234567890123456789012345678901234567890123456789"));
+	assert_int_equal(report_finding_parse(o, &back), SS_EINVAL);
 	json_decref(o);
 }
 

@@ -1,0 +1,130 @@
+"""`secscan scan URL --server BASE --key KEY`: the scan runs on a server and the CLI follows its
+event stream — the same output as a server's GET, --json/--sarif/--fail-on/--compare-to honoured;
+a dropped stream is resumed with Last-Event-ID (against a stand-in server); errors exit 2."""
+import json
+import os
+import re
+import tempfile
+
+from sstest import FixtureServer, Service, main, run_cli
+
+CONFIG = "[limits]\nrate = 0\n"
+PAGE = "<html><head><title>Shop</title></head><body><h1>Welcome</h1></body></html>"
+
+
+class Site:
+    def __init__(self):
+        self.version = 1
+
+    def __call__(self, h):
+        if h.path == "/":
+            return 200, [("Content-Type", "text/html"), ("Server", "Apache/2.4.49 (Unix)")], PAGE
+        if h.path == "/.env" and self.version == 1:
+            return 200, [("Content-Type", "text/plain")], "DB_PASSWORD=s3cr3t-Passw0rd\nAPP_ENV=prod\n"
+        if h.path == "/.git/HEAD" and self.version == 2:
+            return 200, [("Content-Type", "text/plain")], "ref: refs/heads/main\n"
+        if h.path == "/.git/config" and self.version == 2:
+            return 200, [("Content-Type", "text/plain")], "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+        return 404, [("Content-Type", "text/html")], "<html><body>Not Found</body></html>"
+
+
+def test_scan_through_a_server():
+    site = Site()
+    tmp = tempfile.mkdtemp(prefix="secscan-remote-")
+    with FixtureServer(site) as fx, Service(config=CONFIG) as svc:
+        key = svc.admin_key
+        sarif = os.path.join(tmp, "scan.sarif")
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--json", "--sarif", sarif)
+        assert p.returncode == 1, p.stderr  # the exposed .env is CRITICAL
+        out = json.loads(p.stdout)
+        status, _, server = svc.request("GET", f"/v1/scan/{out['run_id']}", key=key)
+        assert status == 200 and server["status"] == "completed"
+        # Every finding of the run, once (the stream's order is the server's).
+        key_of = lambda f: (f["check"], f["fingerprint"], f["location"])  # noqa: E731
+        assert sorted(map(key_of, out["findings"])) == sorted(map(key_of, server["findings"]))
+        assert out["summary"] == server["summary"]
+        with open(sarif) as f:
+            assert len(json.load(f)["runs"][0]["results"]) == len(server["findings"])
+
+        # The text view is the in-process one; --fail-on decides the exit status.
+        p = run_cli("scan", fx.url, "--server", svc.url, "--fail-on", "CRITICAL",
+                    env={"SECSCAN_KEY": key})
+        assert p.returncode == 1 and re.search(r"^CRITICAL \(1\)$", p.stdout, re.M), p.stdout
+        assert "exposure.env-credentials" in p.stdout
+
+        # --compare-to previous: only what changed since the last run of the target.
+        site.version = 2
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--compare-to", "previous", "--json")
+        doc = json.loads(p.stdout)
+        assert doc["compared_to"] and "exposure.env-credentials" in {f["check"] for f in doc["fixed"]}
+        new = {f["check"] for f in doc["findings"] if f["change"] == "new"}
+        assert "exposure.vcs" in new, new
+        assert not new & {f["check"] for f in doc["findings"] if f["change"] == "unchanged"}, new
+        assert p.returncode == 1  # the new .git exposure is HIGH
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--compare-to", doc["run_id"])
+        assert p.returncode == 0, p.stdout + p.stderr  # nothing new since that run
+        assert "0 unchanged" not in p.stdout and re.search(r"\d+ unchanged findings? not shown, 0 fixed", p.stdout)
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--compare-to", "zzzzzzzz")
+        assert p.returncode == 2 and "404" in p.stderr, p.stderr
+
+        # Errors: a wrong key, no key, a server that is not there.
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", "sk-sec-" + "x" * 40)
+        assert p.returncode == 2 and "401" in p.stderr, p.stderr
+        p = run_cli("scan", fx.url, "--server", svc.url, env={"SECSCAN_KEY": ""})
+        assert p.returncode == 2 and "--key" in p.stderr
+    p = run_cli("scan", "http://127.0.0.1:9", "--server", svc.url, "--key", "k")
+    assert p.returncode == 2 and p.stderr
+
+
+FINDING = {"target": "t.example", "severity": "LOW", "category": "tls", "title": "T{n}",
+           "description": "d", "evidence": "", "tool": "headers", "check": "headers.x{n}",
+           "location": "", "fingerprint": "{n:064d}"}
+
+
+def ev(n):
+    f = {k: v.format(n=n) if isinstance(v, str) else v for k, v in FINDING.items()}
+    f["seq"] = n
+    return f"id: {n}\nevent: finding\ndata: {json.dumps(f)}\n\n"
+
+
+class StandIn:
+    """A stand-in server whose first stream drops after two findings; records Last-Event-ID."""
+
+    def __init__(self):
+        self.last_ids = []
+
+    def __call__(self, h):
+        if h.command == "POST" and h.path == "/v1/scan":
+            return 201, [("Content-Type", "application/json")], json.dumps(
+                {"run_id": "abcd1234", "status": "started", "target": "t.example"})
+        if h.path == "/v1/scan/abcd1234/events":
+            self.last_ids.append(h.headers.get("Last-Event-ID"))
+            if len(self.last_ids) == 1:
+                body = ": keep-alive\n\nevent: status\ndata: {\"status\":\"running\"}\n\n" + ev(1) + ev(2)
+            else:
+                body = ev(3) + 'id: done\nevent: done\ndata: {"status":"completed","summary":{}}\n\n'
+            return 200, [("Content-Type", "text/event-stream"), ("Connection", "close")], body
+        return 404, [("Content-Type", "application/json")], '{"error":"not found"}'
+
+
+def test_a_dropped_stream_is_resumed():
+    stand_in = StandIn()
+    with FixtureServer(stand_in) as srv:
+        p = run_cli("scan", "t.example", "--server", srv.url, "--key", "k", "--json")
+        assert p.returncode == 0, p.stderr
+        assert stand_in.last_ids == [None, "2"], stand_in.last_ids
+        assert [f["check"] for f in json.loads(p.stdout)["findings"]] == ["headers.x1", "headers.x2", "headers.x3"]
+
+
+def test_a_malformed_stream_is_refused():
+    def app(h):
+        if h.command == "POST":
+            return 201, [("Content-Type", "application/json")], '{"run_id":"abcd1234","target":"t"}'
+        return 200, [("Content-Type", "text/event-stream")], "event: finding\ndata: " + "x" * (2 << 20) + "\n\n"
+    with FixtureServer(app) as srv:
+        p = run_cli("scan", "t.example", "--server", srv.url, "--key", "k")
+        assert p.returncode == 2 and "malformed" in p.stderr, p.stderr
+
+
+if __name__ == "__main__":
+    main([test_scan_through_a_server, test_a_dropped_stream_is_resumed, test_a_malformed_stream_is_refused])
