@@ -165,6 +165,8 @@ int h_scan_fix(struct api_req *r)
 			goto out;
 		}
 	}
+	struct run_analysis analysis = {0};
+	bool analysed = store_analysis_get(srv->store, run.id, &analysis) == 0;
 	struct fix_request req = {
 		.scanner = srv->scanner,
 		.scan_id = run.id,
@@ -175,8 +177,10 @@ int h_scan_fix(struct api_req *r)
 		.nfindings = nf,
 		.only_target = only,
 		.legacy = format && !strcmp(format, "legacy"),
+		.analysis = analysed ? &analysis : NULL,
 	};
 	char *md = report_fix_markdown(&req);
+	run_analysis_release(&analysis);
 	api_reply_text(r, 200, "text/markdown; charset=utf-8", md, strlen(md));
 out:
 	free(only);

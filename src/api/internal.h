@@ -125,6 +125,8 @@ int h_scan_get_ci(struct api_req *r, const char *format);
 /* GET /v1/scan/{run_id}?compare=previous|RUN_ID (h_scan_compare.c). */
 int h_scan_get_compare(struct api_req *r, const char *compare, int64_t since);
 int h_scan_abort(struct api_req *r);
+/* POST /v1/scan/{run_id}/analyze (h_analyze.c). */
+int h_scan_analyze(struct api_req *r);
 /* GET /v1/scan/{run_id}/events (sse.c). */
 int h_scan_events(struct api_req *r);
 int h_scan_fix(struct api_req *r);

@@ -349,6 +349,67 @@ static void put_stack_item(struct buf *b, bool *first, const char *name, const c
 	*first = false;
 }
 
+static void put_yaml_list(struct buf *b, json_t *arr, const char *indent)
+{
+	size_t i;
+	json_t *v;
+	if (!json_array_size(arr)) {
+		buf_appends(b, " []\n");
+		return;
+	}
+	buf_appendc(b, '\n');
+	json_array_foreach(arr, i, v) {
+		buf_appendf(b, "%s- ", indent);
+		report_put_yaml_string(b, json_is_string(v) ? json_string_value(v)
+							   : json_string_value(json_object_get(v, "check")));
+		buf_appendc(b, '\n');
+	}
+}
+
+/* risk_score and attack_chains of the run's analysis (docs/security-fix-format.md). */
+static void put_analysis_front(struct buf *b, const struct run_analysis *a)
+{
+	json_t *chains = json_loads(a->chains ? a->chains : "[]", 0, NULL), *ch;
+	size_t i;
+	buf_appendf(b, "risk_score: %" PRId64 "\nattack_chains:", a->risk_score);
+	if (!json_array_size(chains))
+		buf_appends(b, " []");
+	buf_appendc(b, '\n');
+	json_array_foreach(chains, i, ch) {
+		buf_appends(b, "  - name: ");
+		report_put_yaml_string(b, json_string_value(json_object_get(ch, "name")));
+		buf_appends(b, "\n    severity: ");
+		report_put_yaml_string(b, json_string_value(json_object_get(ch, "severity")));
+		buf_appends(b, "\n    targets:");
+		put_yaml_list(b, json_object_get(ch, "targets"), "      ");
+		buf_appends(b, "    findings_used:");
+		put_yaml_list(b, json_object_get(ch, "findings_used"), "      ");
+		buf_appends(b, "    scenario:");
+		put_yaml_list(b, json_object_get(ch, "scenario"), "      ");
+		buf_appends(b, "    business_impact: ");
+		report_put_yaml_string(b, json_string_value(json_object_get(ch, "business_impact")));
+		buf_appendc(b, '\n');
+	}
+	json_decref(chains);
+}
+
+/* The analysis's executive summary (its "## Executive Summary" section), when it has one. */
+static void put_executive_summary(struct buf *b, const struct run_analysis *a)
+{
+	const char *head = "## Executive Summary\n";
+	const char *at = a->content ? strstr(a->content, head) : NULL;
+	if (!at)
+		return;
+	at += strlen(head);
+	const char *end = strstr(at, "\n## ");
+	size_t len = end ? (size_t)(end - at) : strlen(at);
+	char *text = xstrndup(at, len);
+	buf_appends(b, "# Executive Summary\n\n");
+	report_put_line(b, text);
+	buf_appends(b, "\n\n");
+	free(text);
+}
+
 static void put_front_matter(struct buf *b, const struct fix_request *req, const struct report_host *t,
 			     size_t nt)
 {
@@ -383,6 +444,8 @@ static void put_front_matter(struct buf *b, const struct fix_request *req, const
 			buf_appends(b, "}\n");
 		}
 	}
+	if (req->analysis)
+		put_analysis_front(b, req->analysis);
 	buf_appends(b, "---\n\n");
 }
 
@@ -451,6 +514,8 @@ char *report_fix_markdown(const struct fix_request *req)
 	const struct finding **sorted = report_sorted(req->findings, req->nfindings);
 	if (!req->legacy)
 		put_front_matter(&b, req, targets, nt);
+	if (req->analysis)
+		put_executive_summary(&b, req->analysis);
 	for (size_t i = 0; i < nt; i++)
 		put_target(&b, req, &targets[i], sorted, &fix_no);
 	if (nt == 0)

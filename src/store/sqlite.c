@@ -97,6 +97,15 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;"
 	"CREATE TRIGGER findings_no_delete BEFORE DELETE ON findings"
 	"  BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;",
+	/* 2: the analysis of a run, made once and kept */
+	"CREATE TABLE analyses ("
+	"  run_id TEXT PRIMARY KEY REFERENCES runs (id),"
+	"  model TEXT NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  risk_score INTEGER NOT NULL CHECK (risk_score BETWEEN 0 AND 100),"
+	"  chains TEXT NOT NULL,"
+	"  note TEXT,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define KEY_COLUMNS "id, account_id, prefix, label, created_at, last_used_at, revoked_at"
@@ -138,6 +147,8 @@ enum stmt_id {
 	ST_RUN_ABORT_ALL,
 	ST_RUN_TARGET_UPSERT,
 	ST_RUN_TARGET_LIST,
+	ST_ANALYSIS_GET,
+	ST_ANALYSIS_INSERT,
 	ST_FINDING_INSERT,
 	ST_FINDING_LIST,
 	ST_COUNT
@@ -204,6 +215,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" hosting = coalesce(nullif(?7, ''), hosting)",
 	[ST_RUN_TARGET_LIST] = "SELECT host, label, server, framework, language, hosting"
 			       " FROM run_targets WHERE run_id = ?1 ORDER BY pos",
+	[ST_ANALYSIS_GET] = "SELECT model, content, risk_score, chains, note, created_at FROM analyses"
+			    " WHERE run_id = ?1",
+	[ST_ANALYSIS_INSERT] = "INSERT INTO analyses (run_id, model, content, risk_score, chains, note,"
+			       " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			       " ON CONFLICT (run_id) DO NOTHING",
 	/* seq is computed inside the immediate transaction, so two writers never share one. */
 	[ST_FINDING_INSERT] =
 		"INSERT INTO findings (run_id, seq, fingerprint, check_id, target, severity,"
@@ -1222,6 +1238,60 @@ static int sqlite_run_target_list(struct store *s, const char *run_id, struct ru
 	return err;
 }
 
+/* Analyses ---------------------------------------------------------------------------------- */
+
+static void read_analysis(sqlite3_stmt *st, void *p)
+{
+	struct run_analysis *a = p;
+	a->model = col_text(st, 0);
+	a->content = col_text(st, 1);
+	a->risk_score = col_int(st, 2);
+	a->chains = col_text(st, 3);
+	a->note = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col_text(st, 4);
+	a->created_at = col_int(st, 5);
+}
+
+static void release_analysis(void *p)
+{
+	run_analysis_release(p);
+}
+
+static const struct row_type analysis_row = {sizeof(struct run_analysis), read_analysis,
+					     release_analysis};
+
+static int sqlite_analysis_get(struct store *s, const char *run_id, struct run_analysis *out)
+{
+	struct conn *c;
+	int err = conn_get(s, &c);
+	if (err)
+		return err;
+	sqlite3_stmt *st = stmt(c, ST_ANALYSIS_GET);
+	bind_text(st, 1, run_id);
+	return query_one(c, st, &analysis_row, out);
+}
+
+static int sqlite_analysis_put(struct store *s, const char *run_id, const struct run_analysis *a)
+{
+	struct conn *c;
+	int64_t changes = 0;
+	int err = conn_get(s, &c);
+	if (err)
+		return err;
+	if (!run_id_valid(run_id) || !a->model || !a->content || !a->chains || a->risk_score < 0 ||
+	    a->risk_score > 100)
+		return SS_EINVAL;
+	sqlite3_stmt *st = stmt(c, ST_ANALYSIS_INSERT);
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, a->model);
+	bind_text(st, 3, a->content);
+	bind_int(st, 4, a->risk_score);
+	bind_text(st, 5, a->chains);
+	bind_text(st, 6, a->note);
+	bind_int(st, 7, a->created_at ? a->created_at : now_s());
+	err = write_one(c, st, &changes, NULL);
+	return err ? err : changes ? 0 : SS_EEXIST;
+}
+
 /* Findings ---------------------------------------------------------------------------------- */
 
 static bool finding_storable(const struct finding *f)
@@ -1295,6 +1365,8 @@ const struct store_ops store_sqlite_ops = {
 	.run_abort_all_running = sqlite_run_abort_all_running,
 	.run_target_set = sqlite_run_target_set,
 	.run_target_list = sqlite_run_target_list,
+	.analysis_get = sqlite_analysis_get,
+	.analysis_put = sqlite_analysis_put,
 	.finding_add = sqlite_finding_add,
 	.finding_list = sqlite_finding_list,
 };

@@ -100,3 +100,12 @@ void run_target_array_free(struct run_target *arr, size_t n)
 		run_target_release(&arr[i]);
 	free(arr);
 }
+
+void run_analysis_release(struct run_analysis *a)
+{
+	free(a->model);
+	free(a->content);
+	free(a->chains);
+	free(a->note);
+	memset(a, 0, sizeof(*a));
+}

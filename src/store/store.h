@@ -70,6 +70,16 @@ struct run_target {
 	char *hosting;
 };
 
+/* The analysis of a run (POST /v1/scan/{id}/analyze), kept once made. */
+struct run_analysis {
+	char *model;
+	char *content;     /* Markdown */
+	int64_t risk_score; /* 0-100 */
+	char *chains;      /* the attack chains, JSON text */
+	char *note;        /* why the configured provider was not used, or NULL */
+	int64_t created_at;
+};
+
 struct store;
 
 struct store_ops {
@@ -147,6 +157,11 @@ struct store_ops {
 	 * fingerprint the run has already is not stored again: SS_EEXIST.
 	 */
 	int (*finding_add)(struct store *s, const char *run_id, struct finding *f);
+	/* The run's stored analysis; SS_ENOTFOUND when there is none. */
+	int (*analysis_get)(struct store *s, const char *run_id, struct run_analysis *out);
+	/* Stores the run's analysis; SS_EEXIST when it has one already (the first one stays). */
+	int (*analysis_put)(struct store *s, const char *run_id, const struct run_analysis *a);
+
 	/* The run's findings with seq > since_seq, in seq order. */
 	int (*finding_list)(struct store *s, const char *run_id, int64_t since_seq, struct finding **out,
 			    size_t *n);
@@ -192,6 +207,8 @@ void store_close(struct store *s);
 #define store_run_target_set(s, ...) ((s)->ops->run_target_set((s), __VA_ARGS__))
 #define store_run_target_list(s, ...) ((s)->ops->run_target_list((s), __VA_ARGS__))
 #define store_finding_add(s, ...) ((s)->ops->finding_add((s), __VA_ARGS__))
+#define store_analysis_get(s, ...) ((s)->ops->analysis_get((s), __VA_ARGS__))
+#define store_analysis_put(s, ...) ((s)->ops->analysis_put((s), __VA_ARGS__))
 #define store_finding_list(s, ...) ((s)->ops->finding_list((s), __VA_ARGS__))
 
 void account_release(struct account *a);
@@ -203,5 +220,6 @@ void run_release(struct run *r);
 void run_array_free(struct run *arr, size_t n);
 void run_target_release(struct run_target *t);
 void run_target_array_free(struct run_target *arr, size_t n);
+void run_analysis_release(struct run_analysis *a);
 
 #endif

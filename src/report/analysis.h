@@ -1,0 +1,37 @@
+#ifndef REPORT_ANALYSIS_H
+#define REPORT_ANALYSIS_H
+#include "base/common.h"
+#include "engine/finding.h"
+#include "store/store.h"
+#include <jansson.h>
+
+/*
+ * The analysis of a run (docs/analysis.md): a Markdown assessment (# Security Assessment,
+ * ## Executive Summary, ## Attack Chains, ## Fix Plan), a risk score 0-100 and the attack chains
+ * behind it. Providers are a const table, as the store's backends: "local" (offline,
+ * deterministic, chains by the rules of rules/analysis/chains.json) is the default.
+ */
+
+struct analysis_provider {
+	const char *name;
+	/* Analyses the run's findings into out (model, content, risk_score, chains as JSON text). */
+	int (*analyze)(const char *run_id, const struct finding *findings, size_t n,
+		       struct run_analysis *out, char *err, size_t errlen);
+};
+
+extern const struct analysis_provider analysis_local;
+
+/* The provider of that name, or NULL. */
+const struct analysis_provider *analysis_provider_find(const char *name);
+
+/*
+ * The attack chains of the rules that the findings satisfy, in rule order: [{id, name, severity,
+ * targets, findings_used: [{check, title, location}], scenario: [...], business_impact}]. A chain
+ * appears exactly when each of its requirement groups matches a finding. New reference.
+ */
+json_t *analysis_chains(const struct finding *findings, size_t n);
+
+/* The documented risk score (docs/analysis.md) of findings and their chains. */
+int analysis_risk_score(const struct finding *findings, size_t n, json_t *chains);
+
+#endif

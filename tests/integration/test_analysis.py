@@ -1,0 +1,91 @@
+"""POST /v1/scan/{id}/analyze: the local provider's assessment of a fixture run (chains of the
+exposed .env and .git), cached per run, plan-gated (402), refused while the run runs (409), and
+the fix file's risk_score, attack_chains and executive summary once an analysis exists."""
+import re
+import threading
+
+import yaml
+
+from sstest import FixtureServer, Service, main, run_cli, wait_for
+
+CONFIG = "[limits]\nrate = 0\n"
+PAGE = "<html><head><title>Shop</title></head><body><h1>Welcome</h1></body></html>"
+
+
+def leaky(hold=None):
+    def app(h):
+        if hold is not None and h.path != "/":
+            hold.wait(30)
+        if h.path == "/":
+            return 200, [("Content-Type", "text/html")], PAGE
+        if h.path == "/.env":
+            return 200, [("Content-Type", "text/plain")], "DB_PASSWORD=s3cr3t-Passw0rd\nAPP_ENV=prod\n"
+        if h.path == "/.git/HEAD":
+            return 200, [("Content-Type", "text/plain")], "ref: refs/heads/main\n"
+        if h.path == "/.git/config":
+            return 200, [("Content-Type", "text/plain")], "[core]\n\trepositoryformatversion = 0\n"
+        return 404, [("Content-Type", "text/html")], "<html><body>Not Found</body></html>"
+    return app
+
+
+def scan(svc, key, url, wait=True):
+    status, _, body = svc.request("POST", "/v1/scan", body={"host": url}, key=key)
+    assert status == 201, body
+    run_id = body["run_id"]
+    if wait:
+        wait_for(lambda: svc.request("GET", f"/v1/scan/{run_id}", key=key)[2]["status"] != "running",
+                 timeout=90, interval=0.2, what="scan end")
+    return run_id
+
+
+def new_key(svc, account, plan):
+    p = run_cli("keys", "create", "--account", account, "--plan", plan, "--db", svc.db, check=True)
+    return p.stdout.strip()
+
+
+def test_analysis_of_a_run():
+    hold = threading.Event()
+    with FixtureServer(leaky()) as fx, FixtureServer(leaky(hold)) as held, Service(config=CONFIG) as svc:
+        key = svc.admin_key
+        run_id = scan(svc, key, fx.url)
+        status, _, a = svc.request("POST", f"/v1/scan/{run_id}/analyze", key=key)
+        assert status == 200, a
+        assert a["model"] == "secscan-rules-1" and a["cached"] is False
+        assert 0 <= a["risk_score"] <= 100 and a["risk_score"] >= 30 + 12, a["risk_score"]
+        md = a["content"]
+        for head in ("# Security Assessment", "## Executive Summary", "## Attack Chains", "## Fix Plan"):
+            assert re.search(rf"^{re.escape(head)}$", md, re.M), head
+        assert "Exposed .git" in md and "Exposed environment file" in md
+        assert "Open Redis" not in md, "a chain appears only when its findings do"
+        again = svc.request("POST", f"/v1/scan/{run_id}/analyze", key=key)[2]
+        assert again["cached"] is True and again["content"] == md and again["risk_score"] == a["risk_score"]
+
+        # The fix file now carries the analysis, and stays valid YAML.
+        fix = svc.request("GET", f"/v1/scan/{run_id}/fix", key=key)[2]
+        front = yaml.safe_load(re.match(r"^---\n(.*?)\n---\n", fix, re.S).group(1))
+        assert front["risk_score"] == a["risk_score"]
+        names = {c["name"] for c in front["attack_chains"]}
+        assert any("Exposed .git" in n for n in names), names
+        for c in front["attack_chains"]:
+            assert set(c) == {"name", "severity", "targets", "findings_used", "scenario", "business_impact"}
+            assert c["targets"] == [f"127.0.0.1:{fx.port}"] and 3 <= len(c["scenario"]) <= 5
+            assert c["findings_used"]
+        assert "# Executive Summary" in fix and "Risk score" in fix
+
+        # A running run cannot be analysed yet.
+        running = scan(svc, key, held.url, wait=False)
+        status, _, body = svc.request("POST", f"/v1/scan/{running}/analyze", key=key)
+        assert status == 409 and body == {"error": "scan still running"}, body
+        hold.set()
+
+        # Other accounts: not found; a plan without AI analysis: 402 with the upgrade URL.
+        free = new_key(svc, "frugal", "free")
+        assert svc.request("POST", f"/v1/scan/{run_id}/analyze", key=free)[0] == 404
+        own = scan(svc, free, fx.url)
+        status, _, body = svc.request("POST", f"/v1/scan/{own}/analyze", key=free)
+        assert status == 402 and body["upgrade_url"].endswith("/billing") and "free" in body["error"], body
+        assert svc.request("POST", "/v1/scan/zzzzzzzz/analyze", key=key)[0] == 404
+
+
+if __name__ == "__main__":
+    main([test_analysis_of_a_run])
