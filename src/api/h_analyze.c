@@ -25,7 +25,6 @@ int h_scan_analyze(struct api_req *r)
 	struct run_analysis a = {0};
 	struct finding *findings = NULL;
 	size_t n = 0;
-	char err[256] = "";
 
 	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
 	if (rc == SS_ENOTFOUND) {
@@ -58,9 +57,15 @@ int h_scan_analyze(struct api_req *r)
 	rc = store_finding_list(srv->store, run.id, 0, &findings, &n);
 	if (rc)
 		goto out;
-	rc = analysis_local.analyze(run.id, findings, n, &a, err, sizeof(err));
+	struct analysis_options opt = {.api_key = srv->cfg->analysis_key,
+				       .model = srv->cfg->analysis_model,
+				       .base_url = srv->cfg->analysis_url,
+				       .timeout_ms = srv->cfg->analysis_timeout * 1000};
+	rc = analysis_run(srv->cfg->analysis_provider, &opt, run.id, findings, n, &a);
 	if (rc)
 		goto out;
+	if (a.note)
+		log_warn("run %s: %s", run.id, a.note);
 	rc = store_analysis_put(srv->store, run.id, &a);
 	if (rc == SS_EEXIST) {
 		/* Another request made it meanwhile: answer the stored one, as every later call will. */

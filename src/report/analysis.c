@@ -245,9 +245,11 @@ static void put_fix_plan(struct buf *b, const struct finding **sorted, size_t n)
 	json_decref(seen);
 }
 
-static int local_analyze(const char *run_id, const struct finding *findings, size_t n,
-			 struct run_analysis *out, char *err, size_t errlen)
+static int local_analyze(const struct analysis_options *o, const char *run_id,
+			 const struct finding *findings, size_t n, struct run_analysis *out, char *err,
+			 size_t errlen)
 {
+	(void)o;
 	(void)err;
 	(void)errlen;
 	struct buf b;
@@ -273,7 +275,7 @@ static int local_analyze(const char *run_id, const struct finding *findings, siz
 
 const struct analysis_provider analysis_local = {"local", local_analyze};
 
-static const struct analysis_provider *const providers[] = {&analysis_local};
+static const struct analysis_provider *const providers[] = {&analysis_local, &analysis_anthropic};
 
 const struct analysis_provider *analysis_provider_find(const char *name)
 {
@@ -281,4 +283,20 @@ const struct analysis_provider *analysis_provider_find(const char *name)
 		if (!strcmp(providers[i]->name, name))
 			return providers[i];
 	return NULL;
+}
+
+int analysis_run(const char *provider, const struct analysis_options *o, const char *run_id,
+		 const struct finding *findings, size_t n, struct run_analysis *out)
+{
+	char err[256] = "";
+	const struct analysis_provider *p = analysis_provider_find(provider ? provider : "local");
+	int rc = p ? p->analyze(o, run_id, findings, n, out, err, sizeof(err)) : SS_EINVAL;
+	if (rc == 0 || p == &analysis_local)
+		return rc;
+	if (!p)
+		snprintf(err, sizeof(err), "unknown provider");
+	rc = analysis_local.analyze(o, run_id, findings, n, out, NULL, 0);
+	if (rc == 0)
+		out->note = xasprintf("provider %s failed (%s); the local analysis is shown", provider, err);
+	return rc;
 }

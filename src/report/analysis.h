@@ -12,14 +12,36 @@
  * deterministic, chains by the rules of rules/analysis/chains.json) is the default.
  */
 
+/* What a remote provider needs; the local one needs nothing. */
+struct analysis_options {
+	const char *api_key;
+	const char *model;
+	const char *base_url; /* without trailing '/' */
+	long timeout_ms;
+};
+
 struct analysis_provider {
 	const char *name;
-	/* Analyses the run's findings into out (model, content, risk_score, chains as JSON text). */
-	int (*analyze)(const char *run_id, const struct finding *findings, size_t n,
-		       struct run_analysis *out, char *err, size_t errlen);
+	/*
+	 * Analyses the run's findings into out (model, content, risk_score, chains as JSON text);
+	 * 0, or a negative SS_E* with the reason in err.
+	 */
+	int (*analyze)(const struct analysis_options *o, const char *run_id,
+		       const struct finding *findings, size_t n, struct run_analysis *out, char *err,
+		       size_t errlen);
 };
 
 extern const struct analysis_provider analysis_local;
+/* The Anthropic Messages API (analysis_anthropic.c): the model writes the assessment and the
+ * score, validated; the chains are the local rules'. */
+extern const struct analysis_provider analysis_anthropic;
+
+/*
+ * Analyses with the named provider, falling back to local (with out->note saying why) when the
+ * provider is unknown or fails. Always 0 but for allocation-free impossibilities.
+ */
+int analysis_run(const char *provider, const struct analysis_options *o, const char *run_id,
+		 const struct finding *findings, size_t n, struct run_analysis *out);
 
 /* The provider of that name, or NULL. */
 const struct analysis_provider *analysis_provider_find(const char *name);

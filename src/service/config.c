@@ -30,6 +30,11 @@ static const struct setting settings[] = {
 	{"limits", "max_body", "SECSCAN_MAX_BODY", T_LONG, OFF(max_body), 1024, 16 * 1024 * 1024},
 	{"limits", "event_streams", "SECSCAN_EVENT_STREAMS", T_LONG, OFF(event_streams), 1, 10000},
 	{"limits", "heartbeat", "SECSCAN_HEARTBEAT", T_LONG, OFF(heartbeat), 1, 3600},
+	{"analysis", "provider", "SECSCAN_ANALYSIS_PROVIDER", T_STRING, OFF(analysis_provider), 0, 0},
+	{"analysis", "api_key", "SECSCAN_ANALYSIS_KEY", T_STRING, OFF(analysis_key), 0, 0},
+	{"analysis", "model", "SECSCAN_ANALYSIS_MODEL", T_STRING, OFF(analysis_model), 0, 0},
+	{"analysis", "base_url", "SECSCAN_ANALYSIS_URL", T_URL, OFF(analysis_url), 0, 0},
+	{"analysis", "timeout", "SECSCAN_ANALYSIS_TIMEOUT", T_LONG, OFF(analysis_timeout), 1, 600},
 };
 
 /* The defaults mirror the spec's plan table; "unlimited" is the self-hoster's admin. */
@@ -62,6 +67,10 @@ void service_config_init(struct service_config *c)
 	c->max_body = 64 * 1024;
 	c->event_streams = 100;
 	c->heartbeat = 15;
+	c->analysis_provider = xstrdup("local");
+	c->analysis_model = xstrdup("claude-sonnet-4-6");
+	c->analysis_url = xstrdup("https://api.anthropic.com");
+	c->analysis_timeout = 60;
 	memcpy(c->plans, default_plans, sizeof(default_plans));
 	c->nplans = ARRAY_SIZE(default_plans);
 }
@@ -71,6 +80,10 @@ void service_config_release(struct service_config *c)
 	free(c->listen);
 	free(c->db);
 	free(c->public_url);
+	free(c->analysis_provider);
+	free(c->analysis_key);
+	free(c->analysis_model);
+	free(c->analysis_url);
 	memset(c, 0, sizeof(*c));
 }
 

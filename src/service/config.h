@@ -13,6 +13,7 @@
  *   [server]  listen, db, public_url, allow_private, log_level, threads
  *   [limits]  rate (requests/s per key, 0 = off), burst, max_runs, run_budget (seconds), max_body,
  *             event_streams (per account), heartbeat (seconds)
+ *   [analysis] provider (local|anthropic), api_key, model, base_url, timeout (seconds)
  *   [plan.NAME] targets, scans (-1 = unlimited), scan_window (day|week|lifetime|none), ai_analysis
  */
 
@@ -43,6 +44,11 @@ struct service_config {
 	long max_body;     /* largest accepted request body in bytes */
 	long event_streams; /* open GET /v1/scan/{id}/events streams per account */
 	long heartbeat;    /* seconds between keep-alive comments of an idle event stream */
+	char *analysis_provider; /* "local" (default) or "anthropic" */
+	char *analysis_key;      /* the provider's API key; NULL: $ANTHROPIC_API_KEY */
+	char *analysis_model;    /* default claude-sonnet-4-6 */
+	char *analysis_url;      /* the Messages API's base URL, without trailing '/' */
+	long analysis_timeout;   /* seconds one provider call may take */
 	struct plan plans[SERVICE_MAX_PLANS];
 	size_t nplans;
 };

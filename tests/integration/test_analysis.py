@@ -87,5 +87,57 @@ def test_analysis_of_a_run():
         assert svc.request("POST", "/v1/scan/zzzzzzzz/analyze", key=key)[0] == 404
 
 
+class MessagesStandIn:
+    """A local stand-in of the Anthropic Messages API: answers per mode, records requests."""
+
+    def __init__(self):
+        self.mode = "ok"
+        self.requests = []
+
+    def __call__(self, h):
+        import json
+        import time
+        self.requests.append((h.path, dict(h.headers), json.loads(h.request_body or b"{}")))
+        if self.mode == "slow":
+            time.sleep(3)
+        if self.mode == "malformed":
+            text = "Here is your assessment: it looks bad."
+        else:
+            text = json.dumps({"content": "# Security Assessment\n\n## Executive Summary\n\nStand-in says: "
+                               "fix the .env.\n\n## Attack Chains\n\n1. env\n\n## Fix Plan\n\n1. Remove .env\n",
+                               "risk_score": 88})
+        return 200, [("Content-Type", "application/json")], json.dumps(
+            {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+             "content": [{"type": "text", "text": text}], "stop_reason": "end_turn"})
+
+
+def test_anthropic_provider_and_fallback():
+    stand_in = MessagesStandIn()
+    with FixtureServer(leaky()) as fx, FixtureServer(stand_in) as api:
+        config = (CONFIG + f"[analysis]\nprovider = anthropic\nbase_url = {api.url}\n"
+                  "api_key = test-key-123\ntimeout = 2\n")
+        with Service(config=config) as svc:
+            key = svc.admin_key
+            ok_run, bad_run, slow_run = (scan(svc, key, fx.url) for _ in range(3))
+            status, _, a = svc.request("POST", f"/v1/scan/{ok_run}/analyze", key=key)
+            assert status == 200 and a["model"] == "claude-sonnet-4-6" and a["risk_score"] == 88, a
+            assert "Stand-in says" in a["content"] and "note" not in a
+            path, headers, body = stand_in.requests[-1]
+            assert path == "/v1/messages" and headers["x-api-key"] == "test-key-123"
+            assert headers["anthropic-version"] and body["model"] == "claude-sonnet-4-6"
+            prompt = body["messages"][0]["content"]
+            assert "exposure.env-credentials" in prompt and "s3cr3t-Passw0rd" not in prompt
+            # Cached: the stand-in is not asked again.
+            n = len(stand_in.requests)
+            assert svc.request("POST", f"/v1/scan/{ok_run}/analyze", key=key)[2]["cached"] is True
+            assert len(stand_in.requests) == n
+
+            for run_id, mode, why in ((bad_run, "malformed", "not {"), (slow_run, "slow", "imeout")):
+                stand_in.mode = mode
+                status, _, a = svc.request("POST", f"/v1/scan/{run_id}/analyze", key=key)
+                assert status == 200 and a["model"] == "secscan-rules-1", a
+                assert "# Security Assessment" in a["content"] and why in a["note"], a["note"]
+
+
 if __name__ == "__main__":
-    main([test_analysis_of_a_run])
+    main([test_analysis_of_a_run, test_anthropic_provider_and_fallback])

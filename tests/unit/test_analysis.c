@@ -105,14 +105,14 @@ static void local_provider_writes_the_assessment(void **state)
 	const struct analysis_provider *p = analysis_provider_find("local");
 	assert_non_null(p);
 	assert_null(analysis_provider_find("nope"));
-	assert_int_equal(p->analyze("abc12345", g, 2, &a, err, sizeof(err)), 0);
+	assert_int_equal(p->analyze(NULL, "abc12345", g, 2, &a, err, sizeof(err)), 0);
 	assert_string_equal(a.model, "secscan-rules-1");
 	const char *heads[] = {"# Security Assessment\n", "\n## Executive Summary\n", "\n## Attack Chains\n",
 			       "\n## Fix Plan\n", "### 1. Exposed .git"};
 	for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
 		assert_non_null(strstr(a.content, heads[i]));
 	/* Deterministic. */
-	assert_int_equal(p->analyze("abc12345", g, 2, &b, err, sizeof(err)), 0);
+	assert_int_equal(p->analyze(NULL, "abc12345", g, 2, &b, err, sizeof(err)), 0);
 	assert_string_equal(a.content, b.content);
 	assert_int_equal(a.risk_score, b.risk_score);
 	run_analysis_release(&a);
