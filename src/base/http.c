@@ -7,6 +7,7 @@
 #include "base/url.h"
 #include "version.h"
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -53,6 +54,7 @@ struct xfer {
 	size_t header_bytes;
 	bool allow_private;
 	char *const *allow_addrs;
+	bool budget_capped; /* the run's deadline, not timeout_ms, bounds this hop */
 };
 
 struct http_sched {
@@ -66,6 +68,7 @@ struct http_sched {
 	pthread_mutex_t mu; /* guards queue, aborted, stopping */
 	struct xfer *queue, *queue_tail;
 	bool aborted, stopping;
+	atomic_bool budget_spent; /* a request ended because the deadline came */
 	/* Touched by the scheduler thread only. */
 	struct xfer *active;
 	int nactive;
@@ -248,9 +251,11 @@ static int xfer_start(struct http_sched *s, struct xfer *x)
 
 	if (s->opt.deadline_ms > 0) {
 		if (now >= s->opt.deadline_ms) {
+			atomic_store(&s->budget_spent, true);
 			xfer_complete(x, SS_ETIMEOUT, "the scan's time budget is spent");
 			return -1;
 		}
+		x->budget_capped = s->opt.deadline_ms - now <= timeout;
 		timeout = (long)MIN((int64_t)timeout, s->opt.deadline_ms - now);
 	}
 	e = x->easy = curl_easy_init();
@@ -448,6 +453,12 @@ static void xfer_done(struct http_sched *s, struct xfer *x, CURLcode rc)
 				      hostdesc, x->denied_ip);
 			return;
 		}
+		/* curl's clock, not ours, timed the hop out: it may fire a hair before our deadline. */
+		if (rc == CURLE_OPERATION_TIMEDOUT && x->budget_capped) {
+			atomic_store(&s->budget_spent, true);
+			xfer_complete(x, SS_ETIMEOUT, "%s: the scan's time budget is spent", x->url);
+			return;
+		}
 		xfer_complete(x, curl_code_to_err(rc), "%s: %s", x->url,
 			      x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		return;
@@ -623,6 +634,11 @@ void http_sched_abort(struct http_sched *s)
 	s->aborted = true;
 	pthread_mutex_unlock(&s->mu);
 	curl_multi_wakeup(s->multi);
+}
+
+bool http_sched_budget_spent(struct http_sched *s)
+{
+	return atomic_load(&s->budget_spent);
 }
 
 void http_sched_free(struct http_sched *s)

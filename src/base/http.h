@@ -72,6 +72,8 @@ struct http_sched *http_sched_new(const struct http_options *opt);
 void http_sched_abort(struct http_sched *s);
 /* Waits for nothing: in-flight requests end with SS_EABORTED. */
 void http_sched_free(struct http_sched *s);
+/* True once a request ended because the deadline of http_options came (not its own timeout). */
+bool http_sched_budget_spent(struct http_sched *s);
 
 /* A set of requests submitted together and waited for together. */
 struct http_batch *http_batch_new(struct http_sched *s);

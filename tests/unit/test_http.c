@@ -296,12 +296,27 @@ static void deadline_ends_the_run(void **state)
 	o.deadline_ms = clock_mono_ms() + 300;
 	struct http_sched *s = http_sched_new(&o);
 	int64_t t0 = clock_mono_ms();
+	assert_false(http_sched_budget_spent(s));
 	struct http_response *r = get(s, "/hang", false);
 	assert_int_equal(r->err, SS_ETIMEOUT);
 	assert_true(clock_mono_ms() - t0 < 2000);
+	/* known by cause: curl's timer and ours need not agree to the millisecond */
+	assert_true(http_sched_budget_spent(s));
+	assert_non_null(strstr(r->error, "time budget"));
 	http_response_free(r);
 	r = get(s, "/hello", false);
 	assert_int_equal(r->err, SS_ETIMEOUT);
+	http_response_free(r);
+	http_sched_free(s);
+
+	/* a request's own timeout, well inside the deadline, is no spent budget */
+	o = opts();
+	o.deadline_ms = clock_mono_ms() + 60000;
+	o.timeout_ms = 200;
+	s = http_sched_new(&o);
+	r = get(s, "/hang", false);
+	assert_int_equal(r->err, SS_ETIMEOUT);
+	assert_false(http_sched_budget_spent(s));
 	http_response_free(r);
 	http_sched_free(s);
 }
