@@ -18,6 +18,7 @@ struct target_ctx {
 	struct scan_target pub; /* first: modules get &pub */
 	bool scheme_given;      /* the input said http:// or https:// */
 	bool port_given;
+	char *modules; /* modules this target is limited to (discovered hosts), NULL: the run's */
 };
 
 struct scan_run {
@@ -152,7 +153,7 @@ static bool is_ip_literal(const char *host)
 }
 
 /* Validates input and adds it as a target; bounded by max_targets; deduplicated by host. */
-static int run_add(struct scan_run *run, const char *input, struct target_ctx **out)
+static int run_add(struct scan_run *run, const char *input, const char *modules, struct target_ctx **out)
 {
 	char *host = NULL, *start = NULL, *msg = NULL;
 	struct target_ctx *c;
@@ -193,6 +194,7 @@ static int run_add(struct scan_run *run, const char *input, struct target_ctx **
 		pthread_mutex_init(&c->pub.crawl_lock, NULL);
 		c->scheme_given = strstr(input, "://") != NULL;
 		c->port_given = input_has_port(input);
+		c->modules = modules ? xstrdup(modules) : NULL;
 		host = start = NULL;
 		run->targets = xgrow(run->targets, &run->targets_cap, run->ntargets + 1, sizeof(*run->targets));
 		run->targets[run->ntargets++] = c;
@@ -232,6 +234,7 @@ static void target_free(struct target_ctx *c)
 	http_response_free(t->plain);
 	assets_release(&t->assets);
 	pthread_mutex_destroy(&t->crawl_lock);
+	free(c->modules);
 	free(c);
 }
 
@@ -287,7 +290,7 @@ struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_
 
 int scan_run_add_target(struct scan_run *run, const char *input)
 {
-	return run_add(run, input, NULL);
+	return run_add(run, input, NULL, NULL);
 }
 
 const char *scan_run_error(struct scan_run *run)
@@ -455,15 +458,17 @@ static void *module_main(void *arg)
 }
 
 /* Runs the selected modules of one target, each on its own thread, and waits for them. */
-static void target_run_modules(struct scan_run *run, struct scan_target *t)
+static void target_run_modules(struct scan_run *run, struct target_ctx *c)
 {
+	struct scan_target *t = &c->pub;
 	size_t n = 0, count = 0;
 	while (module_registry[count])
 		count++;
 	/* sized once: running threads hold pointers into it */
 	struct module_job *jobs = xcalloc(count + 1, sizeof(*jobs));
 	for (size_t i = 0; module_registry[i]; i++) {
-		if (!module_selected(run->opt.modules, module_registry[i]->name))
+		const char *name = module_registry[i]->name;
+		if (!module_selected(run->opt.modules, name) || (c->modules && !module_selected(c->modules, name)))
 			continue;
 		jobs[n].mod = module_registry[i];
 		jobs[n].t = t;
@@ -507,7 +512,7 @@ int scan_run_execute(struct scan_run *run)
 		reached++;
 		if (run->sink.on_target)
 			run->sink.on_target(run->sink.ud, &c->pub);
-		target_run_modules(run, &c->pub);
+		target_run_modules(run, c);
 	}
 
 	pthread_mutex_lock(&run->mu);
@@ -563,9 +568,9 @@ bool scan_module_selected(struct scan_target *t, const char *name)
 	return module_find(name) && module_selected(t->run->opt.modules, name);
 }
 
-int scan_discover_target(struct scan_target *t, const char *input, const char *reason)
+int scan_discover_target(struct scan_target *t, const char *input, const char *reason, const char *modules)
 {
-	int err = run_add(t->run, input, NULL);
+	int err = run_add(t->run, input, modules, NULL);
 	if (err == 0)
 		log_info("scan: discovered target %s (%s)", input, reason ? reason : "");
 	return err;

@@ -144,7 +144,11 @@ void scan_progress(struct scan_target *t, const char *module, const char *fmt, .
 const struct scan_assets *scan_crawl(struct scan_target *t);
 /* Whether the run includes the named module: it is registered and selected (--modules). */
 bool scan_module_selected(struct scan_target *t, const char *name);
-/* Adds a host discovered during the scan that belongs to the app (multi-target runs). */
-int scan_discover_target(struct scan_target *t, const char *input, const char *reason);
+/*
+ * Adds a host discovered during the scan that belongs to the app (multi-target runs). modules
+ * (comma-separated, NULL for all) limits the run's modules for that target: a backend the app
+ * rents from a provider is checked for the app's configuration, not port-scanned.
+ */
+int scan_discover_target(struct scan_target *t, const char *input, const char *reason, const char *modules);
 
 #endif

@@ -22,6 +22,7 @@
 struct discover_rule {
 	char *pattern;
 	char *reason;
+	char *modules; /* NULL: every module */
 };
 
 struct discover_rules {
@@ -38,6 +39,7 @@ void discover_rules_free(struct discover_rules *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->items[i].pattern);
 		free(r->items[i].reason);
+		free(r->items[i].modules);
 	}
 	for (size_t i = 0; i < r->nsuffixes; i++)
 		free(r->suffixes[i]);
@@ -62,13 +64,15 @@ struct discover_rules *discover_rules_parse(const char *text, size_t len, char *
 		json_t *h = json_array_get(hosts, i);
 		const char *p = json_string_value(json_object_get(h, "pattern"));
 		const char *why = json_string_value(json_object_get(h, "reason"));
-		if (!p || !*p || !why) {
-			snprintf(err, errsz, "host %zu needs a pattern and a reason", i);
+		json_t *mods = json_object_get(h, "modules");
+		if (!p || !*p || !why || (mods && !json_is_string(mods))) {
+			snprintf(err, errsz, "host %zu needs a pattern and a reason (and modules, if any, as a string)", i);
 			discover_rules_free(r);
 			r = NULL;
 			goto out;
 		}
 		r->items[r->n].pattern = str_lower(xstrdup(p));
+		r->items[r->n].modules = mods ? xstrdup(json_string_value(mods)) : NULL;
 		r->items[r->n++].reason = xstrdup(why);
 	}
 	r->suffixes = xcalloc(json_array_size(sfx) + 1, sizeof(char *));
@@ -125,7 +129,8 @@ static bool discover_glob(const char *pat, const char *s)
 	return *s == *pat && discover_glob(pat + 1, s + 1);
 }
 
-const char *discover_match(const struct discover_rules *r, const char *host, const char *site_host)
+const char *discover_match(const struct discover_rules *r, const char *host, const char *site_host,
+			   const char **modules)
 {
 	char site[256];
 	bool have_site = discover_site(r, site_host, site, sizeof(site));
@@ -140,11 +145,14 @@ const char *discover_match(const struct discover_rules *r, const char *host, con
 			char *full = xasprintf("%.*s%s%s", (int)(tag - pat), pat, site, tag + 6);
 			bool ok = !strcmp(full, host);
 			free(full);
-			if (ok)
-				return r->items[i].reason;
-		} else if (discover_glob(pat, host)) {
-			return r->items[i].reason;
+			if (!ok)
+				continue;
+		} else if (!discover_glob(pat, host)) {
+			continue;
 		}
+		if (modules)
+			*modules = r->items[i].modules;
+		return r->items[i].reason;
 	}
 	return NULL;
 }
@@ -228,8 +236,9 @@ static void discover_on_url(void *ud, const char *origin, const char *host)
 	struct discover_ctx *c = ud;
 	if (c->added >= DISCOVER_MAX_PER_TARGET)
 		return;
-	const char *why = discover_match(discover_loaded, host, c->t->hostname);
-	if (why && scan_discover_target(c->t, origin, why) == 0)
+	const char *modules = NULL;
+	const char *why = discover_match(discover_loaded, host, c->t->hostname, &modules);
+	if (why && scan_discover_target(c->t, origin, why, modules) == 0)
 		c->added++;
 }
 

@@ -383,6 +383,18 @@ def test_ssrf_guard_on_discovered_hosts():
     assert asked and by_check(doc, "baas.supabase-rls-missing")
 
 
+def test_provider_hosts_get_only_app_checks():
+    # A discovered Supabase project is the provider's infrastructure: it is checked for the app's
+    # configuration (baas), never probed for exposed files; the app's own API host is.
+    with Stands("app.example", locked=False) as st:
+        doc, p = scan(st, "--allow-private", "--modules", MODULES + ",exposure")
+        sb_paths = {r[2] for r in st.rec.requests if r[1].startswith(REF)}
+        api_paths = {r[2] for r in st.rec.requests if r[1].startswith("api.app.example")}
+    assert "/.env" in api_paths, sorted(api_paths)
+    assert "/.env" not in sb_paths and "/.git/HEAD" not in sb_paths, sorted(sb_paths)
+    assert by_check(doc, "baas.supabase-rls-missing"), "the Supabase project is still checked"
+
+
 if __name__ == "__main__":
     sstest.main([test_open_backends, test_one_finding_per_key, test_locked_backends,
-                 test_ssrf_guard_on_discovered_hosts])
+                 test_ssrf_guard_on_discovered_hosts, test_provider_hosts_get_only_app_checks])

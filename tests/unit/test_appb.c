@@ -289,25 +289,36 @@ static void discovery_rules(void **state)
 	assert_false(discover_site(r, "localhost", site, sizeof(site)));
 	assert_false(discover_site(r, "10.0.0.1", site, sizeof(site)));
 
-	assert_non_null(discover_match(r, "qwhzpxkvlmrtnbcydsfa.supabase.co", "www.myapp.com"));
-	assert_non_null(discover_match(r, "shop-default-rtdb.firebaseio.com", "www.myapp.com"));
-	assert_non_null(discover_match(r, "assets.s3.eu-west-1.amazonaws.com", "www.myapp.com"));
-	assert_non_null(discover_match(r, "api.myapp.com", "www.myapp.com"));
-	assert_non_null(discover_match(r, "api.example.co.uk", "shop.example.co.uk"));
+	assert_non_null(discover_match(r, "qwhzpxkvlmrtnbcydsfa.supabase.co", "www.myapp.com", NULL));
+	assert_non_null(discover_match(r, "shop-default-rtdb.firebaseio.com", "www.myapp.com", NULL));
+	assert_non_null(discover_match(r, "assets.s3.eu-west-1.amazonaws.com", "www.myapp.com", NULL));
+	assert_non_null(discover_match(r, "api.myapp.com", "www.myapp.com", NULL));
+	assert_non_null(discover_match(r, "api.example.co.uk", "shop.example.co.uk", NULL));
+	/* a provider's host is checked for the app's configuration only; the app's own API host fully */
+	const char *modules = "unset";
+	assert_non_null(discover_match(r, "qwhzpxkvlmrtnbcydsfa.supabase.co", "www.myapp.com", &modules));
+	assert_non_null(modules);
+	assert_non_null(strstr(modules, "baas"));
+	assert_null(strstr(modules, "network"));
+	assert_null(strstr(modules, "exposure"));
+	modules = "unset";
+	assert_non_null(discover_match(r, "api.myapp.com", "www.myapp.com", &modules));
+	assert_null(modules);
 	/* third parties and look-alikes never join */
 	static const char *const no[] = {"cdn.jsdelivr.net", "www.google-analytics.com", "supabase.co", "supabase.com",
 					 "api.other.com", "api.myapp.com.evil.net", "s3.amazonaws.com",
 					 "fonts.googleapis.com", "firestore.googleapis.com", "www.myapp.com",
 					 "api.vercel.app"};
 	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
-		if (discover_match(r, no[i], "www.myapp.com"))
+		if (discover_match(r, no[i], "www.myapp.com", NULL))
 			fail_msg("%s matched", no[i]);
-	assert_null(discover_match(r, "api.vercel.app", "myapp.vercel.app"));
+	assert_null(discover_match(r, "api.vercel.app", "myapp.vercel.app", NULL));
 	discover_rules_free(r);
 
 	char err[128];
 	static const char *const bad[] = {"", "{", "{\"hosts\":{}}", "{\"hosts\":[{\"pattern\":\"x\"}]}",
-					  "{\"hosts\":[], \"public_suffixes\":\"co.uk\"}"};
+					  "{\"hosts\":[], \"public_suffixes\":\"co.uk\"}",
+					  "{\"hosts\":[{\"pattern\":\"x\",\"reason\":\"y\",\"modules\":[\"baas\"]}]}"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_null(discover_rules_parse(bad[i], strlen(bad[i]), err, sizeof(err)));
 }

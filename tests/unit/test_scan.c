@@ -228,10 +228,10 @@ static void discover_on_target(void *ud, const struct scan_target *ct)
 		return;
 	char *other = xasprintf("http://localhost:%d/", srv.port);
 	char *again = xasprintf("http://127.0.0.1:%d/x", srv.port);
-	d->rc[0] = scan_discover_target(t, other, "test");
-	d->rc[1] = scan_discover_target(t, again, "test");    /* the same host as the first target */
-	d->rc[2] = scan_discover_target(t, "third.example", "test"); /* past max_targets */
-	d->rc[3] = scan_discover_target(t, "mailto:x", "test");
+	d->rc[0] = scan_discover_target(t, other, "test", NULL);
+	d->rc[1] = scan_discover_target(t, again, "test", NULL);    /* the same host as the first target */
+	d->rc[2] = scan_discover_target(t, "third.example", "test", NULL); /* past max_targets */
+	d->rc[3] = scan_discover_target(t, "mailto:x", "test", NULL);
 	free(other);
 	free(again);
 }
