@@ -16,6 +16,7 @@ struct fingerprint {
 	char *what;     /* header name, header prefix, cookie name or body text */
 	char *contains; /* header value text (case-insensitive), or NULL for presence */
 	char *set[4];   /* server, framework, language, hosting; NULL to leave */
+	char *cdn;      /* the CDN or WAF this shows ("Cloudflare"), or NULL */
 };
 
 static const char *const fp_fields[4] = {"server", "framework", "language", "hosting"};
@@ -38,13 +39,15 @@ static void fp_add(json_t *e)
 			found = true;
 		}
 	}
-	if (!found || !json_is_object(set)) {
+	if (!found || (!json_is_object(set) && !json_is_string(json_object_get(e, "cdn")))) {
 		log_warn("rules: fingerprints/stack.json: entry without a matcher or \"set\" ignored");
 		free(fp.what);
 		return;
 	}
 	if (json_is_string(contains))
 		fp.contains = xstrdup(json_string_value(contains));
+	if (json_is_string(json_object_get(e, "cdn")))
+		fp.cdn = xstrdup(json_string_value(json_object_get(e, "cdn")));
 	for (size_t f = 0; f < 4; f++) {
 		json_t *v = json_object_get(set, fp_fields[f]);
 		if (json_is_string(v))
@@ -128,4 +131,23 @@ void stack_detect(const struct http_response *r, struct tech_stack *st)
 			if (fps[i].set[f] && !dst[f][0])
 				str_copy(dst[f], dst_size[f], fps[i].set[f]);
 	}
+}
+
+bool stack_cdn(const struct http_response *r, char *name, size_t n, char *why, size_t wn)
+{
+	if (!r)
+		return false;
+	pthread_once(&fps_once, fps_load);
+	for (size_t i = 0; i < nfps; i++) {
+		if (!fps[i].cdn || !fp_matches(&fps[i], r))
+			continue;
+		str_copy(name, n, fps[i].cdn);
+		const char *v = fps[i].kind == FP_HEADER ? http_header_get(r, fps[i].what) : NULL;
+		if (v)
+			snprintf(why, wn, "%s: %.200s", fps[i].what, v);
+		else
+			snprintf(why, wn, "%s", fps[i].what);
+		return true;
+	}
+	return false;
 }

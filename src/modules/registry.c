@@ -16,6 +16,9 @@ extern const struct module baas_module;
 extern const struct module ai_safety_module;
 extern const struct module api_module;
 extern const struct module auth_module;
+extern const struct module cloud_module;
+extern const struct module edge_module;
+extern const struct module privacy_module;
 
 const struct module *const module_registry[] = {
 	&tls_module,
@@ -31,6 +34,9 @@ const struct module *const module_registry[] = {
 	&ai_safety_module,
 	&api_module,
 	&auth_module,
+	&cloud_module,
+	&edge_module,
+	&privacy_module,
 	NULL,
 };
 

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "base/common.h"
+#include "base/str.h"
+#include "modules/bucket.h"
 #include "modules/webform.h"
 #include "modules/webpii.h"
 #include "secrets/secrets.h"
@@ -251,6 +253,98 @@ static void test_token_params(void **state)
 	assert_int_equal(s.n, 1);
 }
 
+/* ---- storage containers ---- */
+
+struct refs_seen {
+	int n;
+	char got[8][400];
+};
+
+static void on_ref(void *ud, const struct bucket_ref *r)
+{
+	struct refs_seen *s = ud;
+	if (s->n < 8)
+		snprintf(s->got[s->n], sizeof(s->got[0]), "%d %s %s %d", (int)r->provider, r->origin, r->name, r->virtual_host);
+	s->n++;
+}
+
+static void test_bucket_refs(void **state)
+{
+	(void)state;
+	struct refs_seen s = {0};
+	const char *js = "a='https://my-assets.s3.amazonaws.com/x.png' b=\"//s3.eu-west-1.amazonaws.com/exports.v2/r.csv\""
+			 " c='https://logs.s3-us-west-2.amazonaws.com' d='http://storage.googleapis.com:8080/gcs_b/x'"
+			 " e='https://www.googleapis.com/storage/v1/b/x' f='https://storage.googleapis.com/storage/v1/b/jsonb/o'"
+			 " g='https://acct1.blob.core.windows.net/public/x' h='https://firebasestorage.googleapis.com/v0/b/x/o'"
+			 " i='https://docs.aws.amazon.com/AmazonS3/' j='https://execute-api.us-east-1.amazonaws.com/prod'"
+			 " k='https://Bad_Name.s3.amazonaws.com/' l='https://acct1.blob.core.windows.net/' ";
+	bucket_refs(js, strlen(js), 16, on_ref, &s);
+	assert_int_equal(s.n, 6);
+	assert_string_equal(s.got[0], "0 https://my-assets.s3.amazonaws.com my-assets 1");
+	assert_string_equal(s.got[1], "0 https://s3.eu-west-1.amazonaws.com exports.v2 0");
+	assert_string_equal(s.got[2], "0 https://logs.s3-us-west-2.amazonaws.com logs 1");
+	assert_string_equal(s.got[3], "1 http://storage.googleapis.com:8080 gcs_b 0");
+	assert_string_equal(s.got[4], "1 https://storage.googleapis.com jsonb 0");
+	assert_string_equal(s.got[5], "2 https://acct1.blob.core.windows.net public 0");
+	struct bucket_ref r = {.provider = BUCKET_AZURE};
+	str_copy(r.origin, sizeof(r.origin), "https://a.blob.core.windows.net");
+	str_copy(r.name, sizeof(r.name), "c");
+	char *u = bucket_listing_url(&r);
+	assert_string_equal(u, "https://a.blob.core.windows.net/c?restype=container&comp=list&maxresults=100");
+	free(u);
+	/* malformed and truncated */
+	const char *bad[] = {"amazonaws.com", ".s3.amazonaws.com", "s3.amazonaws.com/", "s3.amazonaws.com:",
+			     "storage.googleapis.com/storage/v1/b/", "x.blob.core.windows.net", "blob.core.windows.net/c"};
+	memset(&s, 0, sizeof(s));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		bucket_refs(bad[i], strlen(bad[i]), 16, on_ref, &s);
+	assert_int_equal(s.n, 0);
+	/* the cap */
+	memset(&s, 0, sizeof(s));
+	bucket_refs(js, strlen(js), 2, on_ref, &s);
+	assert_int_equal(s.n, 2);
+}
+
+static void test_bucket_listing(void **state)
+{
+	(void)state;
+	struct bucket_listing l;
+	const char *s3 = "<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name><IsTruncated>true</IsTruncated>"
+			 "<Contents><Key>a/1.txt</Key></Contents><Contents><Key>b\x01<x>.txt</Key></Contents>"
+			 "<Contents><Key>c</Key></Contents><Contents><Key>d</Key></Contents></ListBucketResult>";
+	assert_int_equal(bucket_parse_listing(s3, strlen(s3), &l), 0);
+	assert_true(l.listing && l.truncated);
+	assert_int_equal(l.objects, 4);
+	assert_int_equal(l.nkeys, 3);
+	assert_string_equal(l.keys[0], "a/1.txt");
+	assert_string_equal(l.keys[1], "b");
+	const char *empty = "<ListBucketResult xmlns=\"x\"><Name>b</Name></ListBucketResult>";
+	assert_int_equal(bucket_parse_listing(empty, strlen(empty), &l), 0);
+	assert_int_equal(l.objects, 0);
+	const char *az = "<EnumerationResults ContainerName=\"c\"><Blobs><Blob><Name>x.pdf</Name></Blob></Blobs>"
+			 "<NextMarker>2!abc</NextMarker></EnumerationResults>";
+	assert_int_equal(bucket_parse_listing(az, strlen(az), &l), 0);
+	assert_int_equal(l.objects, 1);
+	assert_true(l.truncated);
+	assert_string_equal(l.keys[0], "x.pdf");
+	const char *gcs = "{\"kind\": \"storage#objects\", \"items\": [{\"kind\": \"storage#object\", \"name\": \"k1\"}]}";
+	assert_int_equal(bucket_parse_listing(gcs, strlen(gcs), &l), 0);
+	assert_int_equal(l.objects, 1);
+	assert_string_equal(l.keys[0], "k1");
+	/* errors, HTML, truncated documents, nothing */
+	const char *bad[] = {"<Error><Code>AccessDenied</Code></Error>", "<html>ListBucketResult</html>x", "",
+			     "<ListBucketResult><Contents><Key>abc", "<EnumerationResults><Blob><Name>",
+			     "{\"kind\": \"storage#objects\", \"items\": [{\"name\": \"abc"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int rc = bucket_parse_listing(bad[i], strlen(bad[i]), &l);
+		if (i < 3)
+			assert_int_equal(rc, SS_EINVAL);
+		else
+			assert_true(rc == 0 && l.nkeys <= 1);
+	}
+	assert_int_equal(bucket_parse_listing(NULL, 3, &l), SS_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_jwt_signature),
 		cmocka_unit_test(test_webform),
 		cmocka_unit_test(test_token_params),
+		cmocka_unit_test(test_bucket_refs),
+		cmocka_unit_test(test_bucket_listing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
