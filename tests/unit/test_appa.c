@@ -8,6 +8,7 @@
 #include "modules/webform.h"
 #include "modules/webpii.h"
 #include "secrets/secrets.h"
+#include "../../fuzz/fuzz_appa.c"
 
 /* ---- CORS verdicts ---- */
 
@@ -345,6 +346,32 @@ static void test_bucket_listing(void **state)
 	assert_int_equal(bucket_parse_listing(NULL, 3, &l), SS_EINVAL);
 }
 
+/* ---- the fuzz harness on random and mutated inputs ---- */
+
+static void test_fuzz_harness(void **state)
+{
+	(void)state;
+	static const char *const seeds[] = {
+		"{\"data\":[{\"email\":\"a@b.org\",\"phone\":\"+1 415 555 0134\"},{\"email\":\"c@d.org\"}]}",
+		"<form method=post action=\"http://x/login\"><input type=password></form><a href=\"/r?token=abcdefgh123\">",
+		"https://b1.s3.amazonaws.com/x https://storage.googleapis.com/b2/o <ListBucketResult><Contents><Key>k</Key>",
+		JWT_IO,
+	};
+	uint8_t junk[600];
+	srand(7);
+	for (int round = 0; round < 4000; round++) {
+		const char *seed = seeds[round % ARRAY_SIZE(seeds)];
+		size_t n = MIN(strlen(seed), sizeof(junk));
+		memcpy(junk, seed, n);
+		/* flip, cut or fill: what a fuzzer's first mutations do */
+		for (int k = rand() % 8; k > 0; k--)
+			junk[(size_t)rand() % n] = (uint8_t)rand();
+		if (round & 1)
+			n = (size_t)rand() % (n + 1);
+		LLVMFuzzerTestOneInput(junk, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_token_params),
 		cmocka_unit_test(test_bucket_refs),
 		cmocka_unit_test(test_bucket_listing),
+		cmocka_unit_test(test_fuzz_harness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
