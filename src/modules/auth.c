@@ -25,6 +25,8 @@ struct auth_ctx {
 	const char *page;      /* URL of the page being read */
 	char **secrets;        /* candidate JWT secrets */
 	size_t nsecrets;
+	char **samples;        /* documentation tokens (the jwt.io example) that libraries ship in their code */
+	size_t nsamples;
 	char *seen[AUTH_MAX_JWT];
 	size_t nseen;
 };
@@ -60,6 +62,9 @@ static void auth_jwt(struct auth_ctx *c, const char *where, const char *tok, siz
 			return;
 	if (c->nseen == AUTH_MAX_JWT)
 		return;
+	for (size_t i = 0; i < c->nsamples; i++)
+		if (len >= strlen(c->samples[i]) && !strncmp(tok, c->samples[i], strlen(c->samples[i])))
+			return;
 	c->seen[c->nseen++] = xstrdup(hash);
 	struct secret_jwt_sig sig;
 	secret_jwt_signature(tok, len, (const char *const *)c->secrets, c->nsecrets, &sig);
@@ -159,6 +164,11 @@ static int auth_load_secrets(struct auth_ctx *c)
 	json_array_foreach(arr, i, v)
 		if (json_is_string(v))
 			c->secrets[c->nsecrets++] = xstrdup(json_string_value(v));
+	json_t *samples = json_object_get(root, "documentation_tokens");
+	c->samples = xcalloc(json_array_size(samples) + 1, sizeof(*c->samples));
+	json_array_foreach(samples, i, v)
+		if (json_is_string(v))
+			c->samples[c->nsamples++] = xstrdup(json_string_value(v));
 	json_decref(root);
 	return 0;
 }
@@ -191,7 +201,9 @@ static void auth_run(struct scan_target *t)
 		const struct scan_asset *a = &assets->items[i];
 		const char *body = a->body.data ? a->body.data : "";
 		c.page = a->url;
-		auth_jwts_in(&c, a->url, body, a->body.len);
+		/* sources unpacked from source maps are the code, not what the site hands out */
+		if (strcmp(a->kind, "source") && strcmp(a->kind, "sourcemap"))
+			auth_jwts_in(&c, a->url, body, a->body.len);
 		if (strcmp(a->kind, "page"))
 			continue;
 		webform_each(a->url, body, a->body.len, auth_on_form, &c);
@@ -201,6 +213,9 @@ out:
 	for (size_t i = 0; i < c.nsecrets; i++)
 		free(c.secrets[i]);
 	free(c.secrets);
+	for (size_t i = 0; i < c.nsamples; i++)
+		free(c.samples[i]);
+	free(c.samples);
 	for (size_t i = 0; i < c.nseen; i++)
 		free(c.seen[i]);
 }

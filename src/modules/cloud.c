@@ -3,6 +3,7 @@
 #include "base/str.h"
 #include "engine/module.h"
 #include "modules/bucket.h"
+#include "modules/discover.h"
 #include "modules/matcher.h"
 #include "modules/modutil.h"
 
@@ -51,17 +52,19 @@ static void cloud_on_ref(void *ud, const struct bucket_ref *r)
 /* S3 names a site's owner would pick: its name, and the usual asset and backup buckets. */
 static void cloud_guesses(struct cloud_ctx *c)
 {
-	const char *h = c->t->hostname;
-	const char *last = strrchr(h, '.');
-	if (!last || strspn(h, "0123456789.:") == strlen(h))
-		return; /* no name to derive from an IP address */
-	const char *label = last;
-	while (label > h && label[-1] != '.')
-		label--;
-	size_t n = (size_t)(last - label);
+	size_t len;
+	const char *text = modutil_rule("discovery/hosts.json", &len);
+	char err[128], site[256];
+	struct discover_rules *rules = text ? discover_rules_parse(text, len, err, sizeof(err)) : NULL;
+	/* the registrable name ("acme" of shop.acme.co.uk); nothing to derive from an IP address */
+	bool ok = rules && discover_site(rules, c->t->hostname, site, sizeof(site));
+	discover_rules_free(rules);
+	if (!ok)
+		return;
+	size_t n = strcspn(site, ".");
 	for (size_t i = 0; i < ARRAY_SIZE(cloud_guess_suffixes); i++) {
 		struct bucket_ref r = {.provider = BUCKET_S3, .virtual_host = true};
-		snprintf(r.name, sizeof(r.name), "%.*s%s", (int)MIN(n, (size_t)40), label, cloud_guess_suffixes[i]);
+		snprintf(r.name, sizeof(r.name), "%.*s%s", (int)MIN(n, (size_t)40), site, cloud_guess_suffixes[i]);
 		str_lower(r.name);
 		snprintf(r.origin, sizeof(r.origin), "https://%s.s3.amazonaws.com", r.name);
 		if (strlen(r.name) >= 3)

@@ -39,6 +39,8 @@ WEAK = jwt("HS256", "your-256-bit-secret")
 NONE = jwt("none", "")
 STRONG = jwt("HS256", secrets.token_hex(32))
 RS = jwt("RS256", "")
+JWT_IO = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+          "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
 RESET = "c0ffee" + secrets.token_hex(12)
 
 
@@ -73,7 +75,8 @@ def locked_site(h):
             SPA.replace("</body>", f'<a href="/list?page=2&amp;sort=name">2</a><a href="/x?token=abc">x</a>'
                         f'<script>var t = "{RS}"; location = "/go?token=" + t;</script></body>')
     if path == "/app.js":
-        return 200, [("Content-Type", "application/javascript")], 'fetch("/api?session=" + id)'
+        # jwt-decode's docs token (jwt.io's sample, signed with "your-256-bit-secret") shipped in a bundle
+        return 200, [("Content-Type", "application/javascript")], ('fetch("/api?session=" + id);/* e.g. ' + JWT_IO + ' */')
     return 200, [("Content-Type", "text/html")], SPA  # every other path: the SPA
 
 
