@@ -66,15 +66,13 @@ static void cookies_run(struct scan_target *t)
 		return;
 	}
 	bool https = r->url ? str_starts_with_nocase(r->url, "https://") : t->https;
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
+	int year = modutil_year();
 	const char *v;
 	for (size_t i = 0; (v = http_header_get_nth(r, "Set-Cookie", i)); i++) {
 		struct cookie c;
 		if (cookie_parse(&c, v, strlen(v)))
 			continue; /* browsers ignore it too */
-		if (!cookie_is_deletion(&c, tm.tm_year + 1900))
+		if (!cookie_is_deletion(&c, year))
 			cookies_check(t, &names, &c, https);
 		cookie_release(&c);
 	}

@@ -52,7 +52,7 @@ static void edge_cacheable(struct scan_target *t, const struct http_response *r)
 		struct cookie c;
 		if (cookie_parse(&c, v, strlen(v)))
 			continue;
-		if (!cookie_is_deletion(&c, 1970) && c.value_len)
+		if (!cookie_is_deletion(&c, modutil_year()) && c.value_len)
 			sc = v;
 		cookie_release(&c);
 	}

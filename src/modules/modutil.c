@@ -44,6 +44,14 @@ bool modutil_is_html(const struct http_response *r)
 	return matcher_looks_html(r->body.data, r->body.len);
 }
 
+int modutil_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	return tm.tm_year + 1900;
+}
+
 void modutil_emit(struct scan_target *t, const char *module, const char *check, const char *location,
 		  const char *detail, const char *evidence)
 {

@@ -16,6 +16,8 @@ void modutil_content_type(const struct http_response *r, char *out, size_t n);
 /* True if the response looks like an HTML page (by Content-Type, else by its first bytes). */
 bool modutil_is_html(const struct http_response *r);
 
+/* The current year (UTC), for cookie_is_deletion. */
+int modutil_year(void);
 /* Emits the check with the catalogue's severity; location NULL = the target, detail/evidence may be NULL. */
 void modutil_emit(struct scan_target *t, const char *module, const char *check, const char *location,
 		  const char *detail, const char *evidence);

@@ -98,7 +98,7 @@ static void privacy_cookies(struct scan_target *t, json_t *rules)
 		struct cookie c;
 		if (cookie_parse(&c, v, strlen(v)))
 			continue;
-		if (!cookie_is_deletion(&c, 1970) && privacy_tracking_cookie(rules, c.name))
+		if (!cookie_is_deletion(&c, modutil_year()) && privacy_tracking_cookie(rules, c.name))
 			buf_appendf(&names, "%s%s", names.len ? ", " : "", c.name);
 		cookie_release(&c);
 	}

@@ -58,6 +58,8 @@ def test_nothing_on_sound_answers():
             (200, [("Set-Cookie", "session=abc; Path=/"), ("Cache-Control", "private, no-store"), ("X-Cache", "HIT")], PAGE),
             (200, [("Cache-Control", "public, max-age=600"), ("X-Cache", "HIT"), ("Age", "120")], PAGE),
             (200, [("Set-Cookie", "session=; Max-Age=0; Path=/"), ("Cache-Control", "public, max-age=600")], PAGE),
+            (200, [("Set-Cookie", "session=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"),
+                   ("Cache-Control", "public, max-age=600"), ("Age", "30")], PAGE),
             (200, [("Set-Cookie", "session=abc; Path=/"), ("Cache-Control", "public, max-age=0")], PAGE),
             (403, [], "<!DOCTYPE html><html><head><title>Access denied</title></head><body>Log in first.</body></html>")]:
         got, doc = scan(status, headers, body, banner="nginx")
