@@ -265,12 +265,7 @@ static void api_graphql(struct api_ctx *c)
 
 static void api_run(struct scan_target *t)
 {
-	struct probe_list l;
-	if (modutil_probe_list(&l, "probes/api.json") == 0) {
-		size_t hits = modutil_probe_paths(t, "api", &l);
-		scan_progress(t, "api", "%zu probes, %zu exposed", l.n, hits);
-		probe_list_release(&l);
-	}
+	modutil_probe_file(t, "api", "probes/api.json");
 	if (scan_aborted(t))
 		return;
 	struct api_ctx c = {.t = t, .endpoints.max = API_MAX_ENDPOINTS, .graphql.max = API_MAX_ENDPOINTS};

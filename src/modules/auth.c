@@ -175,12 +175,7 @@ static int auth_load_secrets(struct auth_ctx *c)
 
 static void auth_run(struct scan_target *t)
 {
-	struct probe_list l;
-	if (modutil_probe_list(&l, "probes/auth.json") == 0) {
-		size_t hits = modutil_probe_paths(t, "auth", &l);
-		scan_progress(t, "auth", "%zu admin and installer probes, %zu found", l.n, hits);
-		probe_list_release(&l);
-	}
+	modutil_probe_file(t, "auth", "probes/auth.json");
 	auth_basic_http(t);
 	struct auth_ctx c = {.t = t};
 	if (scan_aborted(t) || auth_load_secrets(&c))

@@ -224,3 +224,13 @@ out:
 	free(resp);
 	return hits;
 }
+
+void modutil_probe_file(struct scan_target *t, const char *module, const char *path)
+{
+	struct probe_list l;
+	if (modutil_probe_list(&l, path))
+		return;
+	size_t hits = modutil_probe_paths(t, module, &l);
+	scan_progress(t, module, "%zu probes, %zu found", l.n, hits);
+	probe_list_release(&l);
+}

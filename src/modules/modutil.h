@@ -33,6 +33,8 @@ int modutil_probe_list(struct probe_list *l, const char *path);
  * is no not-found answer (nor the main page repeated). Returns how many were emitted.
  */
 size_t modutil_probe_paths(struct scan_target *t, const char *module, const struct probe_list *l);
+/* modutil_probe_paths with the embedded probe list at path, reporting progress. */
+void modutil_probe_file(struct scan_target *t, const char *module, const char *path);
 /* The value of attribute name inside the tag text [s, e) (after the tag name), into out; false if absent. */
 bool modutil_tag_attr(const char *s, const char *e, const char *name, struct buf *out);
 /*
