@@ -26,13 +26,9 @@ int h_scan_analyze(struct api_req *r)
 	struct finding *findings = NULL;
 	size_t n = 0;
 
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = api_get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	rc = store_account_get(srv->store, r->who.account_id, &account);
 	if (rc)
 		goto out;

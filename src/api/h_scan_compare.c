@@ -15,13 +15,9 @@ int h_scan_get_compare(struct api_req *r, const char *compare, int64_t since)
 	size_t ncur = 0, nold = 0;
 	bool have_base = false;
 
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = api_get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	if (!strcmp(compare, "previous")) {
 		rc = store_run_previous(srv->store, r->who.account_id, run.id, &base);
 		have_base = rc == 0;

@@ -293,13 +293,9 @@ int h_scan_events(struct api_req *r)
 	long last = 0;
 	const char *last_id = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
 
-	int rc = store_run_get(srv->store, r->who.account_id, r->params[0], &run);
-	if (rc == SS_ENOTFOUND) {
-		api_reply_error(r, 404, "not found");
-		return 0;
-	}
+	int rc = api_get_run(r, &run);
 	if (rc)
-		return rc;
+		return rc == SS_ENOTFOUND ? 0 : rc;
 	run_release(&run);
 	if (last_id && !strcmp(last_id, "done")) {
 		/* The client saw the end already: 204 stops EventSource from reconnecting. */
