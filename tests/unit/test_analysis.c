@@ -44,12 +44,12 @@ static void chains_appear_exactly_when_their_findings_do(void **state)
 	assert_string_equal(ids, "git-history-secrets,open-redis-session-theft");
 
 	/* CORS alone is not the chain: it needs an unauthenticated API finding too. */
-	struct finding cors[] = {fx("cors.credentials-reflected", "api", SEV_HIGH, "a.example"),
+	struct finding cors[] = {fx("api.cors-credentials-reflected", "api", SEV_HIGH, "a.example"),
 				 fx("headers.hsts-missing", "tls", SEV_MEDIUM, "a.example")};
 	chain_ids(cors, 1, ids, sizeof(ids));
 	assert_string_equal(ids, "");
-	struct finding cors_api[] = {fx("cors.credentials-reflected", "api", SEV_HIGH, "a.example"),
-				     fx("api.unauthenticated", "api", SEV_HIGH, "a.example")};
+	struct finding cors_api[] = {fx("api.cors-credentials-reflected", "api", SEV_HIGH, "a.example"),
+				     fx("api.pii-unauthenticated", "api", SEV_HIGH, "a.example")};
 	chain_ids(cors_api, 2, ids, sizeof(ids));
 	assert_string_equal(ids, "cors-credentialed-data-theft");
 
