@@ -9,6 +9,7 @@ import tempfile
 import time
 import urllib.request
 
+import sstest
 from sstest import BIN, FixtureServer, Service, free_port, main, run_cli, wait_for
 
 
@@ -101,7 +102,7 @@ def test_targets_create_conflict_and_delete():
 def test_ssrf_guard_is_on_by_default():
     d = tempfile.mkdtemp(prefix="secscan-test-")
     port = free_port()
-    proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--db", os.path.join(d, "db")],
+    proc = sstest.spawn([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--db", os.path.join(d, "db")],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         def healthy():
@@ -124,9 +125,7 @@ def test_ssrf_guard_is_on_by_default():
                 assert e.code == 400, (host, e.code)
                 assert "private" in json.loads(e.read())["error"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        proc.stdout.close()
+        sstest.stop(proc, timeout=20)
 
 
 def test_plan_quotas_answer_402():

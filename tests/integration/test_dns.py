@@ -98,7 +98,15 @@ class Knot:
 
     def __enter__(self):
         self.log = open(os.path.join(self.dir, "knot.log"), "wb")
-        self.proc = subprocess.Popen(["knotd", "-c", self.conf], stdout=self.log, stderr=self.log)
+        self.proc = sstest.spawn(["knotd", "-c", self.conf], stdout=self.log, stderr=self.log)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_ready(self):
 
         def ready():
             if self.proc.poll() is not None:
@@ -109,11 +117,9 @@ class Knot:
             except OSError:
                 return False
         sstest.wait_for(ready, timeout=15, what="knotd")
-        return self
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        sstest.stop(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

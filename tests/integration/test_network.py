@@ -22,16 +22,14 @@ def page(handler):
 
 @contextlib.contextmanager
 def process(args, port):
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = sstest.spawn(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         sstest.wait_for(lambda: _connects(port) or p.poll() is not None, timeout=10, what=args[0])
         if p.poll() is not None:
             raise AssertionError(f"{args[0]} exited: {p.stderr.read().decode(errors='replace')}")
         yield p
     finally:
-        p.terminate()
-        p.wait(timeout=10)
-        p.stderr.close()
+        sstest.stop(p)
 
 
 def _connects(port):

@@ -8,6 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import sstest  # noqa: E402
 from sstest import BIN, FixtureServer, free_port, main, run_cli  # noqa: E402
 
 SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -120,12 +121,15 @@ def test_interrupt_stops_the_scan():
         time.sleep(5)
         return 200, [], "late"
     with FixtureServer(slow) as site:
-        p = subprocess.Popen([BIN, "scan", site.url, "--allow-private"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        t0 = time.time()
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=20)
+        p = sstest.spawn([BIN, "scan", site.url, "--allow-private"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.5)
+            t0 = time.time()
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=20)
+        finally:
+            sstest.stop(p)
         assert time.time() - t0 < 3, "the scan did not stop soon after SIGINT"
         assert p.returncode == 2, (p.returncode, out, err)
         assert "interrupted" in err, err

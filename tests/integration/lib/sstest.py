@@ -83,6 +83,33 @@ class FixtureServer:
         self.httpd.server_close()
 
 
+def _die_with_parent():
+    # The child gets SIGTERM when the test process dies, even by SIGKILL (a ctest timeout):
+    # no server outlives the test that started it.
+    import ctypes
+    import signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(args, **kwargs):
+    """subprocess.Popen(args, **kwargs) for a server a test starts: it dies with the test."""
+    return subprocess.Popen(args, preexec_fn=_die_with_parent, **kwargs)
+
+
+def stop(proc, timeout=10):
+    """Ends a spawned process: SIGTERM, then SIGKILL if it has not exited within timeout s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for f in (proc.stdin, proc.stdout, proc.stderr):
+        if f:
+            f.close()
+
+
 def run_cli(*args, timeout=120, check=False, env=None):
     """Runs `secscan ARGS...`; returns CompletedProcess with text stdout/stderr."""
     e = dict(os.environ)
@@ -121,7 +148,16 @@ class Service:
             args += ["--config", self.config_path]
         args += self.extra_args
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        self.proc = spawn(args, stdout=subprocess.PIPE, stderr=self.log)
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        self.admin_key = self._read_admin_key()
+        return self
+
+    def _wait_healthy(self):
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -134,8 +170,6 @@ class Service:
                 time.sleep(0.05)
         else:
             raise AssertionError("secscan serve did not become healthy")
-        self.admin_key = self._read_admin_key()
-        return self
 
     def _read_admin_key(self):
         # The first start prints "API key: sk-sec-..." before it listens, so once /healthz
@@ -161,18 +195,10 @@ class Service:
             return ""
 
     def stop(self, sig=None):
-        if self.proc and self.proc.poll() is None:
-            if sig is None:
-                self.proc.terminate()
-            else:
-                self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
+        if self.proc and sig is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        if self.proc:
+            stop(self.proc, timeout=20)
         if getattr(self, "log", None):
             self.log.close()
 

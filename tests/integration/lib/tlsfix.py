@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 
+import sstest
 from sstest import FixtureServer, free_port
 
 OPENSSL = "openssl"
@@ -140,8 +141,15 @@ class SServer:
         self.proc = None
 
     def __enter__(self):
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = sstest.spawn(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+        try:
+            return self._wait_accepting()
+        except BaseException:
+            sstest.stop(self.proc)
+            raise
+
+    def _wait_accepting(self):
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -154,13 +162,7 @@ class SServer:
         raise AssertionError("s_server did not start")
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stderr.close()
+        sstest.stop(self.proc, timeout=5)
 
 
 def _client_hello(data):
