@@ -80,7 +80,11 @@ class Knot:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="secscan-knot-")
-        self.port = sstest.free_port()
+        # free on both UDP and TCP: a port free on TCP alone may be some resolver's UDP source port
+        udp, tcp = sstest.bind_udp_tcp()
+        self.port = udp.getsockname()[1]
+        udp.close()
+        tcp.close()
         conf = [f"server:\n    listen: 127.0.0.1@{self.port}\n    rundir: {self.dir}\n",
                 "log:\n  - target: stderr\n    any: warning\n",
                 f"database:\n    storage: {self.dir}\n",
@@ -207,13 +211,8 @@ class GarbageDns:
     """Answers every DNS query, over UDP and TCP, with random bytes."""
 
     def __init__(self):
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
+        self.udp, self.tcp = sstest.bind_udp_tcp()
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", self.port))
-        self.tcp.listen(8)
         self.stop = False
 
     def _udp(self):

@@ -25,6 +25,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def bind_udp_tcp(tries=50):
+    """A UDP and a listening TCP socket on the same free 127.0.0.1 port (a DNS server's pair).
+
+    The UDP port the kernel picks may be taken on TCP (or the other way round), so it tries again.
+    """
+    for _ in range(tries):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(16)
+        return udp, tcp
+    raise AssertionError("no port free on both UDP and TCP")
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     routes = None  # set per server: callable(handler) -> (status, headers, body)
