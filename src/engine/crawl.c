@@ -380,6 +380,12 @@ static void take(struct crawl *c, const struct pending *p, struct http_response 
 	}
 	struct scan_asset *a = add_asset(c, r->url ? r->url : p->url, ct, p->kind);
 	free(ct);
+	/* same-site pages may set cookies the main page did not; the cookies module reads them */
+	const char *v;
+	for (size_t i = 0; (v = http_header_get_nth(r, "Set-Cookie", i)); i++) {
+		a->set_cookies = xrealloc(a->set_cookies, (a->nset_cookies + 1) * sizeof(char *));
+		a->set_cookies[a->nset_cookies++] = xstrdup(v);
+	}
 	a->body = r->body; /* moved, not copied */
 	memset(&r->body, 0, sizeof(r->body));
 	c->bytes += a->body.len;

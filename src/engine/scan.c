@@ -216,6 +216,9 @@ static void assets_release(struct scan_assets *a)
 		free(a->items[i].content_type);
 		free(a->items[i].kind);
 		buf_release(&a->items[i].body);
+		for (size_t k = 0; k < a->items[i].nset_cookies; k++)
+			free(a->items[i].set_cookies[k]);
+		free(a->items[i].set_cookies);
 	}
 	free(a->items);
 	a->items = NULL;

@@ -55,6 +55,8 @@ struct scan_asset {
 	char *content_type; /* lower case, without parameters; "" if none */
 	char *kind;         /* "page", "script", "inline-script", "sourcemap", "source", "json", "config" */
 	struct buf body;    /* decoded as served (decompressed); capped */
+	char **set_cookies; /* the answer's Set-Cookie values (fetched pages; not the main page) */
+	size_t nset_cookies;
 };
 
 struct scan_assets {

@@ -53,6 +53,19 @@ static void cookies_check(struct scan_target *t, const struct cookie_names *name
 		cookies_emit(t, "cookies.domain-broad", c, -1, NULL);
 }
 
+/* Parses one Set-Cookie value of the answer for url and checks it. */
+static void cookies_check_header(struct scan_target *t, const struct cookie_names *names, const char *value,
+				 const char *url, int year)
+{
+	struct cookie c;
+	if (cookie_parse(&c, value, strlen(value)))
+		return; /* browsers ignore it too */
+	bool https = url ? str_starts_with_nocase(url, "https://") : t->https;
+	if (!cookie_is_deletion(&c, year))
+		cookies_check(t, names, &c, https);
+	cookie_release(&c);
+}
+
 static void cookies_run(struct scan_target *t)
 {
 	const struct http_response *r = t->main;
@@ -65,17 +78,16 @@ static void cookies_run(struct scan_target *t)
 		log_error("cookies: rules/cookies/session-names.json is missing or invalid");
 		return;
 	}
-	bool https = r->url ? str_starts_with_nocase(r->url, "https://") : t->https;
 	int year = modutil_year();
 	const char *v;
-	for (size_t i = 0; (v = http_header_get_nth(r, "Set-Cookie", i)); i++) {
-		struct cookie c;
-		if (cookie_parse(&c, v, strlen(v)))
-			continue; /* browsers ignore it too */
-		if (!cookie_is_deletion(&c, year))
-			cookies_check(t, &names, &c, https);
-		cookie_release(&c);
-	}
+	for (size_t i = 0; (v = http_header_get_nth(r, "Set-Cookie", i)); i++)
+		cookies_check_header(t, &names, v, r->url ? r->url : t->base_url, year);
+	/* Same-site pages of the crawl (a login page, say) may set other cookies; the same cookie
+	 * seen again has the same fingerprint and is reported once. */
+	const struct scan_assets *assets = scan_crawl(t);
+	for (size_t i = 0; i < assets->n && !scan_aborted(t); i++)
+		for (size_t k = 0; k < assets->items[i].nset_cookies; k++)
+			cookies_check_header(t, &names, assets->items[i].set_cookies[k], assets->items[i].url, year);
 	cookie_names_release(&names);
 }
 
