@@ -53,22 +53,13 @@ int main(int argc, char **argv)
 						 field(t, "hosting")};
 	}
 	for (size_t i = 0; i < nf; i++) {
-		json_t *o = json_array_get(jf, i);
 		struct finding *f = &findings[i];
-		char *sev = field(o, "severity");
-		if (severity_parse(sev, &f->severity) != 0)
-			f->severity = SEV_INFO;
-		free(sev);
-		f->check = field(o, "check");
-		f->target = field(o, "target");
-		f->category = field(o, "category");
-		f->title = field(o, "title");
-		f->description = field(o, "description");
-		f->evidence = field(o, "evidence");
-		f->tool = field(o, "tool");
-		f->location = field(o, "location");
-		f->seq = json_integer_value(json_object_get(o, "seq"));
-		finding_fingerprint(f, NULL);
+		if (report_finding_parse(json_array_get(jf, i), f) != 0) {
+			fprintf(stderr, "%s: finding %zu is malformed\n", argv[2], i);
+			return 2;
+		}
+		if (!f->fingerprint[0])
+			finding_fingerprint(f, NULL);
 	}
 
 	const char *format = argv[1];
