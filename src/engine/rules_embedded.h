@@ -9,4 +9,7 @@ struct embedded_file {
 };
 extern const struct embedded_file embedded_rules[];
 
+/* The compiled-in rule file at path (relative to rules/, e.g. "tls/ciphers.json"), or NULL. */
+const struct embedded_file *rules_embedded_find(const char *path);
+
 #endif

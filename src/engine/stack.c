@@ -59,22 +59,21 @@ static void fp_add(json_t *e)
 
 static void fps_load(void)
 {
-	for (size_t i = 0; embedded_rules[i].path; i++) {
-		json_error_t jerr;
-		json_t *root, *list, *e;
-		size_t k;
-		if (strcmp(embedded_rules[i].path, "fingerprints/stack.json") != 0)
-			continue;
-		root = json_loadb(embedded_rules[i].data, embedded_rules[i].len, 0, &jerr);
-		if (!root) {
-			log_error("rules: fingerprints/stack.json: line %d: %s", jerr.line, jerr.text);
-			return;
-		}
-		list = json_object_get(root, "fingerprints");
-		json_array_foreach(list, k, e)
-			fp_add(e);
-		json_decref(root);
+	const struct embedded_file *f = rules_embedded_find("fingerprints/stack.json");
+	json_error_t jerr;
+	json_t *root, *list, *e;
+	size_t k;
+	if (!f)
+		return;
+	root = json_loadb(f->data, f->len, 0, &jerr);
+	if (!root) {
+		log_error("rules: fingerprints/stack.json: line %d: %s", jerr.line, jerr.text);
+		return;
 	}
+	list = json_object_get(root, "fingerprints");
+	json_array_foreach(list, k, e)
+		fp_add(e);
+	json_decref(root);
 }
 
 static bool has_cookie(const struct http_response *r, const char *name)

@@ -605,21 +605,19 @@ static void check_takeover(struct dns_ctx *c, struct tk_name *v, size_t n)
 
 static int add_anchors(struct ub_ctx *ub)
 {
-	for (const struct embedded_file *f = embedded_rules; f->path; f++) {
-		if (strcmp(f->path, "dns/root-anchors.json") != 0)
-			continue;
-		json_t *root = json_loadb(f->data, f->len, 0, NULL);
-		json_t *arr = json_object_get(root, "anchors");
-		size_t i, added = 0;
-		json_t *a;
-		json_array_foreach(arr, i, a) {
-			if (json_is_string(a) && ub_ctx_add_ta(ub, json_string_value(a)) == 0)
-				added++;
-		}
-		json_decref(root);
-		return added ? 0 : SS_EINVAL;
+	const struct embedded_file *f = rules_embedded_find("dns/root-anchors.json");
+	if (!f)
+		return SS_ENOTFOUND;
+	json_t *root = json_loadb(f->data, f->len, 0, NULL);
+	json_t *arr = json_object_get(root, "anchors");
+	size_t i, added = 0;
+	json_t *a;
+	json_array_foreach(arr, i, a) {
+		if (json_is_string(a) && ub_ctx_add_ta(ub, json_string_value(a)) == 0)
+			added++;
 	}
-	return SS_ENOTFOUND;
+	json_decref(root);
+	return added ? 0 : SS_EINVAL;
 }
 
 static struct ub_ctx *new_ub(struct dns_ctx *c, bool anchors)

@@ -9,12 +9,11 @@
 
 const char *modutil_rule(const char *path, size_t *len)
 {
-	for (const struct embedded_file *f = embedded_rules; f->path; f++)
-		if (!strcmp(f->path, path)) {
-			*len = f->len;
-			return f->data;
-		}
-	return NULL;
+	const struct embedded_file *f = rules_embedded_find(path);
+	if (!f)
+		return NULL;
+	*len = f->len;
+	return f->data;
 }
 
 void modutil_random_path(char *out, size_t n, const char *suffix)

@@ -56,41 +56,40 @@ static int rules_load(struct net_rules *nr)
 {
 	memset(nr, 0, sizeof(*nr));
 	str_copy(nr->ssh_openssh, sizeof(nr->ssh_openssh), "8.0");
-	for (const struct embedded_file *f = embedded_rules; f->path; f++) {
-		if (strcmp(f->path, "ports/default.json") != 0)
-			continue;
-		json_error_t jerr;
-		json_t *root = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr);
-		json_t *ports = json_object_get(root, "ports");
-		if (!json_is_array(ports)) {
-			log_error("network: rules/ports/default.json: %s", root ? "no ports array" : jerr.text);
-			json_decref(root);
-			return SS_EINVAL;
-		}
-		nr->hints = xcalloc(json_array_size(ports) + 1, sizeof(*nr->hints));
-		size_t i;
-		json_t *p;
-		json_array_foreach(ports, i, p) {
-			json_int_t port = json_integer_value(json_object_get(p, "port"));
-			const char *svc = json_string_value(json_object_get(p, "service"));
-			if (port < 1 || port > 65535 || !svc)
-				continue;
-			nr->hints[nr->nhints].port = (uint16_t)port;
-			str_copy(nr->hints[nr->nhints].service, sizeof(nr->hints[0].service), svc);
-			nr->nhints++;
-		}
-		json_t *min = json_object_get(root, "ssh_minimum");
-		const char *v = json_string_value(json_object_get(min, "OpenSSH"));
-		if (v)
-			str_copy(nr->ssh_openssh, sizeof(nr->ssh_openssh), v);
-		v = json_string_value(json_object_get(min, "dropbear"));
-		if (v)
-			str_copy(nr->ssh_dropbear, sizeof(nr->ssh_dropbear), v);
-		json_decref(root);
-		return 0;
+	const struct embedded_file *f = rules_embedded_find("ports/default.json");
+	if (!f) {
+		log_error("network: rules/ports/default.json is missing");
+		return SS_ENOTFOUND;
 	}
-	log_error("network: rules/ports/default.json is missing");
-	return SS_ENOTFOUND;
+	json_error_t jerr;
+	json_t *root = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *ports = json_object_get(root, "ports");
+	if (!json_is_array(ports)) {
+		log_error("network: rules/ports/default.json: %s", root ? "no ports array" : jerr.text);
+		json_decref(root);
+		return SS_EINVAL;
+	}
+	nr->hints = xcalloc(json_array_size(ports) + 1, sizeof(*nr->hints));
+	size_t i;
+	json_t *p;
+	json_array_foreach(ports, i, p) {
+		json_int_t port = json_integer_value(json_object_get(p, "port"));
+		const char *svc = json_string_value(json_object_get(p, "service"));
+		if (port < 1 || port > 65535 || !svc)
+			continue;
+		nr->hints[nr->nhints].port = (uint16_t)port;
+		str_copy(nr->hints[nr->nhints].service, sizeof(nr->hints[0].service), svc);
+		nr->nhints++;
+	}
+	json_t *min = json_object_get(root, "ssh_minimum");
+	const char *v = json_string_value(json_object_get(min, "OpenSSH"));
+	if (v)
+		str_copy(nr->ssh_openssh, sizeof(nr->ssh_openssh), v);
+	v = json_string_value(json_object_get(min, "dropbear"));
+	if (v)
+		str_copy(nr->ssh_dropbear, sizeof(nr->ssh_dropbear), v);
+	json_decref(root);
+	return 0;
 }
 
 static const char *hint_for(const struct net_rules *nr, uint16_t port)

@@ -80,10 +80,8 @@ static int version_from_table(const char *s)
 
 static void suites_load(void)
 {
-	const struct embedded_file *f = embedded_rules;
-	while (f->path && strcmp(f->path, "tls/ciphers.json"))
-		f++;
-	if (!f->path) {
+	const struct embedded_file *f = rules_embedded_find("tls/ciphers.json");
+	if (!f) {
 		log_error("tls: rules/tls/ciphers.json is not compiled in");
 		return;
 	}

@@ -17,12 +17,12 @@ static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
 /* Loads rules/analysis/chains.json once; a malformed file (a build error) gives no chains. */
 static void load_rules(void)
 {
-	for (const struct embedded_file *f = embedded_rules; f->path; f++)
-		if (!strcmp(f->path, "analysis/chains.json")) {
-			json_t *doc = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, NULL);
-			chain_rules = json_incref(json_object_get(doc, "chains"));
-			json_decref(doc);
-		}
+	const struct embedded_file *f = rules_embedded_find("analysis/chains.json");
+	if (f) {
+		json_t *doc = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, NULL);
+		chain_rules = json_incref(json_object_get(doc, "chains"));
+		json_decref(doc);
+	}
 	if (!json_is_array(chain_rules))
 		chain_rules = json_array();
 }
