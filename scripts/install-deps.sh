@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config
   libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
-  libpcre2-dev libvectorscan-dev libunbound-dev libevent-dev libcmocka-dev
+  libpcre2-dev libvectorscan-dev libunbound-dev libevent-dev libcmocka-dev zlib1g-dev
   # tests: fixture servers and protocol peers
   python3 python3-yaml curl openssl sqlite3 redis-server memcached knot dnsutils
   # benchmarks and their peers

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "modules/matcher.h"
+#include "base/gzip.h"
 #include "base/str.h"
 #include <jansson.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -137,6 +138,8 @@ static int matcher_from_json(struct matcher *m, const json_t *j, char *err, size
 				goto out;
 		} else if (!strcmp(key, "not_html") && json_is_boolean(v)) {
 			m->not_html = json_is_true(v);
+		} else if (!strcmp(key, "gunzip") && json_is_boolean(v)) {
+			m->gunzip = json_is_true(v);
 		} else {
 			matcher_err(err, errlen, "unknown or mistyped matcher key \"%s\"", key);
 			goto out;
@@ -192,10 +195,9 @@ bool matcher_looks_html(const char *body, size_t len)
 	return false;
 }
 
-bool matcher_test(const struct matcher *m, long status, const char *body, size_t len)
+/* The conditions of m on the body, status aside. */
+static bool matcher_test_plain(const struct matcher *m, const char *body, size_t len)
 {
-	if ((m->status && status != m->status) || status < m->status_min)
-		return false;
 	if (m->magic_len && (len < m->magic_len || memcmp(body, m->magic, m->magic_len)))
 		return false;
 	if (m->not_html && matcher_looks_html(body, len))
@@ -204,6 +206,29 @@ bool matcher_test(const struct matcher *m, long status, const char *body, size_t
 		if (!matcher_regex_find(m->regex[i], body, len, NULL, NULL))
 			return false;
 	return true;
+}
+
+/* Points *body and *len at what m judges: a gzip body's decompressed start (kept in plain, which
+ * the caller releases) when m says gunzip; true if that is the decompressed content. */
+static bool matcher_plain(const struct matcher *m, const char **body, size_t *len, struct buf *plain)
+{
+	buf_init(plain, MATCHER_GUNZIP_MAX);
+	if (!m->gunzip || !*body || gzip_head(*body, *len, plain))
+		return false;
+	*body = plain->data;
+	*len = plain->len;
+	return true;
+}
+
+bool matcher_test(const struct matcher *m, long status, const char *body, size_t len)
+{
+	if ((m->status && status != m->status) || status < m->status_min)
+		return false;
+	struct buf plain;
+	matcher_plain(m, &body, &len, &plain);
+	bool ok = matcher_test_plain(m, body, len);
+	buf_release(&plain);
+	return ok;
 }
 
 /* Appends [s, s+n) to out with control bytes and non-ASCII shown as '.'. */
@@ -218,15 +243,19 @@ static void matcher_append_printable(struct buf *out, const char *s, size_t n)
 bool matcher_excerpt(const struct matcher *m, const char *body, size_t len, size_t max, struct buf *out)
 {
 	size_t at, n;
-	if (!m->nregex || !matcher_regex_find(m->regex[0], body, len, &at, &n))
-		return false;
-	const char *nl = memchr(body + at, '\n', n);
-	if (nl)
-		n = (size_t)(nl - (body + at));
-	matcher_append_printable(out, body + at, MIN(n, max));
-	if (n > max)
-		buf_appends(out, "...");
-	return true;
+	struct buf plain;
+	matcher_plain(m, &body, &len, &plain);
+	bool found = m->nregex && matcher_regex_find(m->regex[0], body, len, &at, &n);
+	if (found) {
+		const char *nl = memchr(body + at, '\n', n);
+		if (nl)
+			n = (size_t)(nl - (body + at));
+		matcher_append_printable(out, body + at, MIN(n, max));
+		if (n > max)
+			buf_appends(out, "...");
+	}
+	buf_release(&plain);
+	return found;
 }
 
 /* Parses one line [s, e) as KEY=VALUE, KEY: VALUE or "key": "value". */
@@ -421,11 +450,18 @@ const char *probe_report(const struct probe *p, long status, const char *content
 	case PROBE_EVIDENCE_KEYS:
 		matcher_redacted_keys(body, len, 8, out);
 		break;
-	case PROBE_EVIDENCE_SIZE:
+	case PROBE_EVIDENCE_SIZE: {
+		struct buf plain;
+		const char *head = body;
+		size_t n = len;
+		if (matcher_plain(&p->match, &head, &n, &plain))
+			buf_appends(out, "gzip, decompressed ");
 		buf_appends(out, "starts with");
-		for (size_t i = 0; i < MIN(len, (size_t)8); i++)
-			buf_appendf(out, " %02x", (unsigned char)body[i]);
+		for (size_t i = 0; i < MIN(n, (size_t)8); i++)
+			buf_appendf(out, " %02x", (unsigned char)head[i]);
+		buf_release(&plain);
 		break;
+	}
 	}
 	if (!p->has_escalate || !matcher_test(&p->escalate, status, body, len))
 		return p->check;

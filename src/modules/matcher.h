@@ -9,11 +9,14 @@
  * looks for, so that a soft-404 page or a catch-all 200 is never reported. Pure functions.
  *
  * JSON of a matcher: {"status": 200, "status_min": 400, "regex": "..." | ["...", ...],
- * "magic": "504b0304", "not_html": true}; every condition given must hold. Regexes are PCRE2, multi-line
+ * "magic": "504b0304", "not_html": true, "gunzip": true}; every condition given must hold. With gunzip, a
+ * gzip body is judged by its decompressed start (MATCHER_GUNZIP_MAX bytes), any other as it is. Regexes are PCRE2, multi-line
  * (^ and $ match at line ends), case-sensitive unless they say (?i).
  */
 
 struct matcher_regex;
+
+#define MATCHER_GUNZIP_MAX (64 * 1024)
 
 struct matcher {
 	long status;                  /* required status; 0 = any */
@@ -23,6 +26,7 @@ struct matcher {
 	unsigned char magic[32];      /* the body must start with these bytes */
 	size_t magic_len;
 	bool not_html;                /* the body must not look like an HTML page */
+	bool gunzip;                  /* a gzip body is judged decompressed */
 };
 
 /* Builds m from its JSON text form; 0 or SS_EINVAL with a reason in err. */

@@ -14,6 +14,7 @@ dual_site:       TLS and plain HTTP on one port (as HOST:PORT is scanned: https 
 Each returns a sstest.FixtureServer (a context manager) on 127.0.0.1; its .paths lists the paths
 requested, in order.
 """
+import gzip
 import http.server
 import os
 import socket
@@ -93,6 +94,10 @@ def leaky_site():
         "/.git/HEAD": ("ref: refs/heads/main\n", "application/octet-stream"),
         "/.git/config": (LEAKY_GIT_CONFIG, "application/octet-stream"),
         "/db.sql": (LEAKY_SQL, "application/sql"),
+        "/backup.sql.gz": (gzip.compress(LEAKY_SQL.encode()), "application/gzip"),
+        # a near miss: gzip, but of a not-found page (a precompressed-asset server's fallback)
+        "/dump.sql.gz": (gzip.compress(b"<!DOCTYPE html><html><body>INSERT INTO nothing: not found</body></html>"),
+                         "application/gzip"),
         "/assets/shop.8c1e.js": (LEAKY_SCRIPT, "application/javascript"),
         "/assets/shop.8c1e.js.map": (LEAKY_MAP, "application/json"),
     }

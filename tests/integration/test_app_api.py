@@ -1,13 +1,15 @@
 """The api module against stand-ins: `secscan scan http://shop.test:PORT --resolve ... --modules api`.
 
-An open API (OpenAPI document, Spring Boot env and heap dump, GraphQL with introspection and
+An open API (OpenAPI document, Spring Boot env and heap dumps, raw and gzip-compressed, GraphQL with introspection and
 suggestions, CORS that reflects any origin with credentials, a look-alike origin check, the null
 origin, a wildcard on an authenticated endpoint, an endpoint listing customers) and a locked one
 (the same routes answered by an SPA fallback, exact-origin CORS, GraphQL without introspection,
-JSON without people in it). Every request must be a read: GET, or the GraphQL POST queries.
+JSON without people in it, gzip files at heap dump paths that hold no heap dump). Every request must be a read: GET, or the GraphQL POST queries.
 """
+import gzip
 import json
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +23,14 @@ BUNDLE = ('fetch("/api/users");fetch("/api/orders",{credentials:"include"});fetc
 CUSTOMERS = [{"id": i, "name": f"Customer {i}", "email": f"customer{i}@mailbox.org", "phone": f"+44 20 7946 09{i:02d}"}
              for i in range(1, 13)]
 PRODUCTS = [{"id": i, "name": f"Product {i}", "price": 10 + i} for i in range(1, 6)]
+# A heap dump served gzip-compressed as a file (Spring Boot 1): far longer than the 4 KiB asked
+# for, which the fixture ignores (no Range support), so the scanner reads and inflates a cut file.
+_rng = random.Random(7)
+HPROF_GZ = gzip.compress(b"JAVA PROFILE 1.0.2\x00\x00\x00\x00\x08" + bytes(_rng.randrange(64) for _ in range(200000)))
+# Near misses: a gzip log that names the format on its second line, a gzip of not-found HTML, and a
+# file that starts like gzip but is not.
+LOG_GZ = gzip.compress(b"2024-05-01 heap dump requested\nJAVA PROFILE 1.0.2 written to /tmp/x.hprof\n" * 50)
+HTML_GZ = gzip.compress(b"<!DOCTYPE html><html><body>JAVA PROFILE 1.0.2 not found</body></html>")
 
 
 def js(status, body, extra=()):
@@ -47,6 +57,12 @@ def make_app(open_, requests):
             msg = 'Cannot query field "__typenam" on type "Query".'
             return js(400, {"errors": [{"message": msg + (' Did you mean "__typename"?' if open_ else "")}]})
         if not open_:
+            if path == "/heapdump.hprof.gz":
+                return 200, [("Content-Type", "application/gzip")], LOG_GZ
+            if path == "/heapdump":
+                return 200, [("Content-Type", "application/octet-stream")], HTML_GZ
+            if path == "/heapdump.hprof":
+                return 200, [("Content-Type", "application/octet-stream")], b"\x1f\x8b\x08\x00JAVA PROFILE 1.0.2" + b"\x00" * 64
             if path == "/api/users":
                 cors = [("Access-Control-Allow-Origin", "https://shop.test")] if origin == "https://shop.test" else []
                 return js(200, {"products": PRODUCTS, "contact": "support@shop.test"}, cors)
@@ -60,6 +76,8 @@ def make_app(open_, requests):
                             "properties": {"DB_PASSWORD": {"value": "hunter2hunter2"}}}]})
         if path == "/actuator/heapdump":
             return 200, [("Content-Type", "application/octet-stream")], b"JAVA PROFILE 1.0.2\x00" + b"\x00" * 4000
+        if path == "/heapdump.hprof.gz":
+            return 200, [("Content-Type", "application/octet-stream")], HPROF_GZ
         if path == "/api/users":
             extra = [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")] if origin else []
             return js(200, {"data": CUSTOMERS}, extra)
@@ -108,11 +126,18 @@ def test_open_api():
     assert '"openapi": "3.0.1"' in c["api.openapi-exposed"][0]["evidence"]
     env = c["api.actuator-env"][0]
     assert '"activeProfiles": ["prod"]' in env["evidence"] and "hunter2hunter2" not in raw, env
-    heap = c["api.heapdump-exposed"][0]
-    assert "4a 41 56 41" in heap["evidence"], heap
-    # the heap dump was asked for its first bytes only
-    ranges = [hd.get("Range") for m, p, hd, _ in requests if p == "/actuator/heapdump"]
-    assert ranges == ["bytes=0-63"], ranges
+    heaps = {f["title"]: f for f in c["api.heapdump-exposed"]}
+    assert sorted(heaps) == ["JVM heap dump /actuator/heapdump downloadable",
+                             "JVM heap dump /heapdump.hprof.gz downloadable"], sorted(heaps)
+    raw_heap = heaps["JVM heap dump /actuator/heapdump downloadable"]
+    assert "starts with 4a 41 56 41" in raw_heap["evidence"] and "gzip" not in raw_heap["evidence"], raw_heap
+    gz_heap = heaps["JVM heap dump /heapdump.hprof.gz downloadable"]
+    # read cut at 4 KiB (the fixture ignores Range), inflated, recognised by the decompressed magic
+    assert "HTTP 200, 4096 bytes" in gz_heap["evidence"], gz_heap
+    assert "gzip, decompressed starts with 4a 41 56 41" in gz_heap["evidence"], gz_heap
+    # the heap dumps were asked for their first bytes only
+    ranges = [hd.get("Range") for m, p, hd, _ in requests if p in ("/actuator/heapdump", "/heapdump.hprof.gz")]
+    assert ranges == ["bytes=0-4095"] * 2, ranges
     cred = c["api.cors-credentials-reflected"][0]
     assert cred["title"] == f"CORS allows any origin with credentials on {base}/api/users", cred
     assert "Access-Control-Allow-Credentials: true" in cred["evidence"]
@@ -136,7 +161,8 @@ def test_locked_api():
     assert doc["findings"] == [], doc["findings"]
     # it did look: probes, CORS on the crawled endpoints, GraphQL
     paths = {p for _, p, _, _ in requests}
-    for p in ("/openapi.json", "/actuator/env", "/api/users", "/api/profile", "/graphql"):
+    for p in ("/openapi.json", "/actuator/env", "/api/users", "/api/profile", "/graphql", "/heapdump.hprof.gz",
+              "/heapdump", "/heapdump.hprof"):
         assert p in paths, p
 
 

@@ -46,8 +46,13 @@ def test_leaky_site():
     assert all(f["severity"] == "HIGH" for f in git)
     assert any("ref: refs/heads/main" in f["evidence"] for f in git)
 
-    dump = one(doc, "exposure.sql-dump", "CRITICAL")
-    assert "/db.sql" in dump["title"] and "MySQL dump" in dump["evidence"], dump
+    dumps = {f["title"]: f for f in by_check(doc, "exposure.sql-dump")}
+    assert sorted(dumps) == ["Compressed SQL dump /backup.sql.gz exposed", "SQL dump /db.sql exposed"], sorted(dumps)
+    assert all(f["severity"] == "CRITICAL" for f in dumps.values())
+    assert "MySQL dump" in dumps["SQL dump /db.sql exposed"]["evidence"], dumps
+    # the gzip was decompressed: the evidence quotes the dump, not the compressed bytes
+    assert "MySQL dump" in dumps["Compressed SQL dump /backup.sql.gz exposed"]["evidence"], dumps
+    # /dump.sql.gz is a gzip of a not-found page: no finding (nor a backup-archive one)
     # Nothing else was "exposed": every other probe got the site's 404.
     # The crawl found the source map the script names (a path no probe asks for).
     smap = one(doc, "exposure.source-map", "LOW")

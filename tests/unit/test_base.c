@@ -5,8 +5,10 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/crypto.h"
+#include "base/gzip.h"
 #include "base/str.h"
 #include "engine/finding.h"
+#include <zlib.h>
 
 static void buf_respects_its_maximum(void **state)
 {
@@ -87,10 +89,60 @@ static void severities_parse_and_order(void **state)
 	assert_false(category_valid("misc"));
 }
 
+/* data gzip-compressed at level 9 into out (cap bytes); the compressed length */
+static size_t gzip_of(const void *data, size_t len, unsigned char *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t n = z.total_out;
+	deflateEnd(&z);
+	return n;
+}
+
+static void gzip_head_reads_the_start_of_a_cut_file(void **state)
+{
+	(void)state;
+	/* 1 MiB of varied text: its compressed form is far longer than the part handed over */
+	size_t n = 1024 * 1024;
+	char *text = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)('a' + (i * 7919 % 26));
+	memcpy(text, "JAVA PROFILE 1.0.2", 19);
+	unsigned char *gz = xmalloc(n + 1024);
+	size_t gzlen = gzip_of(text, n, gz, n + 1024);
+	struct buf out;
+	buf_init(&out, 4096);
+	/* only the first 200 compressed bytes, as a Range answer gives them */
+	assert_int_equal(gzip_head(gz, MIN(gzlen, (size_t)200), &out), 0);
+	assert_true(out.len >= 18);
+	assert_memory_equal(out.data, "JAVA PROFILE 1.0.2", 18);
+	/* the whole file: the output stops at the buffer's maximum (a decompression bomb is bounded) */
+	buf_reset(&out);
+	assert_int_equal(gzip_head(gz, gzlen, &out), 0);
+	assert_int_equal(out.len, 4096);
+	/* not gzip, a bare header, a corrupt body */
+	buf_reset(&out);
+	assert_int_equal(gzip_head(text, n, &out), SS_EINVAL);
+	assert_int_equal(gzip_head(gz, 10, &out), SS_EINVAL);
+	memset(gz + 10, 0xff, 32);
+	assert_int_equal(gzip_head(gz, gzlen, &out), SS_EINVAL);
+	assert_int_equal(out.len, 0);
+	buf_release(&out);
+	free(gz);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_respects_its_maximum),
+		cmocka_unit_test(gzip_head_reads_the_start_of_a_cut_file),
 		cmocka_unit_test(sha256_matches_known_vector),
 		cmocka_unit_test(random_ids_use_the_alphabet),
 		cmocka_unit_test(str_to_long_rejects_garbage),

@@ -366,9 +366,30 @@ static void matcher_conditions(void **state)
 	assert_false(matcher_test(&m, 200, "", 0));
 	matcher_release(&m);
 
+	/* gunzip: a gzip body is judged by what it decompresses to, any other as it is */
+	static const char hprof_gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xf3\x72\x0c\x73\x54\x08\x08\xf2"
+				       "\x77\xf3\xf4\x71\x55\x30\xd4\x33\xd0\x33\x62\x00\x02\x0e\x00\x93\xc3\x30"
+				       "\x4c\x17\x00\x00\x00";
+	static const char html_gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xb3\xc9\x28\xc9\xcd\xb1\xf3\x72"
+				      "\x0c\x73\x54\x08\x08\xf2\x77\xf3\xf4\x71\x55\x30\xd4\x33\xd0\x33\xb2\xd1"
+				      "\x07\x4b\x00\x00\x06\x82\x33\xbd\x1f\x00\x00\x00";
+	j = "{\"magic\": \"4a4156412050524f46494c45\", \"gunzip\": true, \"status\": 0}";
+	assert_int_equal(matcher_parse(&m, j, strlen(j), err, sizeof(err)), 0);
+	assert_true(matcher_test(&m, 206, hprof_gz, sizeof(hprof_gz) - 1));
+	assert_true(matcher_test(&m, 200, "JAVA PROFILE 1.0.2", 18));
+	assert_false(matcher_test(&m, 200, html_gz, sizeof(html_gz) - 1));
+	assert_false(matcher_test(&m, 200, hprof_gz, 12)); /* too little of it to say */
+	struct probe p = {.match = m, .evidence = PROBE_EVIDENCE_SIZE, .check = "c"};
+	struct buf ev;
+	buf_init(&ev, 1024);
+	probe_report(&p, 206, "application/octet-stream", hprof_gz, sizeof(hprof_gz) - 1, &ev);
+	assert_non_null(strstr(buf_str(&ev), "gzip, decompressed starts with 4a 41 56 41"));
+	buf_release(&ev);
+	matcher_release(&m);
+
 	const char *bad[] = {"{", "[]", "{}", "{\"regex\": \"(\"}", "{\"magic\": \"50g0\"}", "{\"magic\": \"505\"}",
 			     "{\"regex\": \"a\", \"colour\": 1}", "{\"regex\": 5}", "{\"regex\": [\"a\", 1]}",
-			     "{\"status\": \"200\", \"regex\": \"a\"}"};
+			     "{\"status\": \"200\", \"regex\": \"a\"}", "{\"gunzip\": true}"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = '\0';
 		assert_int_equal(matcher_parse(&m, bad[i], strlen(bad[i]), err, sizeof(err)), SS_EINVAL);
