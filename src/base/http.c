@@ -31,6 +31,7 @@ struct http_batch {
 	size_t pending;
 	struct http_response **resp;
 	size_t n, cap;
+	atomic_bool cancel; /* end what still runs (a stream freed before its answer ended) */
 };
 
 /* One request through its redirect hops; owned by the scheduler thread once queued. */
@@ -44,6 +45,7 @@ struct xfer {
 	char *body;
 	size_t body_len;
 	bool follow, verify;
+	bool stream; /* the body is read while it arrives: appended under the batch's lock */
 	size_t max_body;
 	long timeout_ms;
 	int64_t started_ms;
@@ -129,6 +131,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	size_t len = size * nmemb;
 	char *line, *colon;
 
+	if (x->stream && r->body.len)
+		return len; /* trailers: the reader may be looking at the headers now */
 	/* A status line starts a new response (1xx interim answers come before the final one). */
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		response_clear_headers(r);
@@ -160,13 +164,23 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
 	struct buf *b = &x->resp->body;
-	size_t len = size * nmemb;
-	if (buf_append(b, data, len) == 0)
-		return len;
-	/* Keep what fits, then stop the download: the caller asked for no more. */
-	buf_append(b, data, b->max > b->len ? MIN(len, b->max - b->len) : 0);
-	x->resp->truncated = true;
-	return 0;
+	size_t len = size * nmemb, taken = len;
+	if (x->stream) {
+		pthread_mutex_lock(&x->batch->mu);
+		if (!b->len) /* the headers are done: the reader of the stream may see the status */
+			curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->resp->status);
+	}
+	if (buf_append(b, data, len)) {
+		/* Keep what fits, then stop the download: the caller asked for no more. */
+		buf_append(b, data, b->max > b->len ? MIN(len, b->max - b->len) : 0);
+		x->resp->truncated = true;
+		taken = 0;
+	}
+	if (x->stream) {
+		pthread_cond_broadcast(&x->batch->cond);
+		pthread_mutex_unlock(&x->batch->mu);
+	}
+	return taken;
 }
 
 static void sockaddr_text(const struct sockaddr *sa, char *out, size_t n)
@@ -442,7 +456,8 @@ static void xfer_done(struct http_sched *s, struct xfer *x, CURLcode rc)
 		r->tls_failed = ip && *ip && tls == 0 && scheme && !strcasecmp(scheme, "https");
 	}
 	xfer_detach(s, x);
-	r->status = status;
+	if (!x->stream || !r->body.len) /* else set when the body began, and maybe read since */
+		r->status = status;
 
 	/* A body cut at the cap is a complete answer for our purposes. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r->truncated)) {
@@ -518,7 +533,7 @@ static void sched_start_queued(struct http_sched *s)
 	while ((x = start) != NULL) {
 		start = x->next;
 		host_slot(s, x->host_key)->active--;
-		if (aborted)
+		if (aborted || atomic_load(&x->batch->cancel))
 			xfer_complete(x, SS_EABORTED, "aborted");
 		else
 			xfer_start(s, x);
@@ -531,6 +546,18 @@ static void sched_abort_active(struct http_sched *s)
 	while ((x = s->active) != NULL) {
 		xfer_detach(s, x);
 		xfer_complete(x, SS_EABORTED, "aborted");
+	}
+}
+
+/* Ends the transfers of cancelled batches. */
+static void sched_cancel(struct http_sched *s)
+{
+	for (struct xfer *x = s->active, *next; x; x = next) {
+		next = x->next;
+		if (atomic_load(&x->batch->cancel)) {
+			xfer_detach(s, x);
+			xfer_complete(x, SS_EABORTED, "cancelled");
+		}
 	}
 }
 
@@ -548,6 +575,7 @@ static void *sched_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (aborted)
 			sched_abort_active(s);
+		sched_cancel(s);
 		sched_start_queued(s);
 		if (stopping)
 			break;
@@ -671,11 +699,15 @@ struct http_batch *http_batch_new(struct http_sched *s)
 	struct http_batch *b = xcalloc(1, sizeof(*b));
 	b->sched = s;
 	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->cond, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* stream reads wait by it */
+	pthread_cond_init(&b->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	return b;
 }
 
-struct http_response *http_batch_add(struct http_batch *b, const struct http_request *req)
+static struct http_response *batch_add(struct http_batch *b, const struct http_request *req, bool stream)
 {
 	struct http_sched *s = b->sched;
 	struct http_response *r = xcalloc(1, sizeof(*r));
@@ -701,7 +733,8 @@ struct http_response *http_batch_add(struct http_batch *b, const struct http_req
 		x->body[req->body_len] = '\0';
 		x->body_len = req->body_len;
 	}
-	x->follow = req->follow_redirects;
+	x->follow = req->follow_redirects && !stream;
+	x->stream = stream;
 	x->verify = req->verify_tls;
 	x->max_body = req->max_body ? req->max_body : s->opt.max_body;
 	x->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : s->opt.timeout_ms;
@@ -721,6 +754,11 @@ struct http_response *http_batch_add(struct http_batch *b, const struct http_req
 	else
 		curl_multi_wakeup(s->multi);
 	return r;
+}
+
+struct http_response *http_batch_add(struct http_batch *b, const struct http_request *req)
+{
+	return batch_add(b, req, false);
 }
 
 void http_batch_wait(struct http_batch *b)
@@ -760,4 +798,62 @@ struct http_response *http_fetch(struct http_sched *s, const struct http_request
 	http_batch_take(b, r);
 	http_batch_free(b);
 	return r;
+}
+
+struct http_stream {
+	struct http_batch *b;
+	struct http_response *r;
+	size_t taken; /* body bytes handed out */
+};
+
+struct http_stream *http_stream_open(struct http_sched *s, const struct http_request *req)
+{
+	struct http_stream *st = xcalloc(1, sizeof(*st));
+	st->b = http_batch_new(s);
+	st->r = batch_add(st->b, req, true);
+	return st;
+}
+
+int http_stream_read(struct http_stream *st, struct buf *out, long wait_ms)
+{
+	struct http_batch *b = st->b;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&b->mu);
+	while (st->r->body.len == st->taken && b->pending > 0)
+		if (pthread_cond_timedwait(&b->cond, &b->mu, &until) == ETIMEDOUT)
+			break;
+	size_t n = MIN(st->r->body.len - st->taken, (size_t)INT_MAX);
+	int rc = b->pending ? SS_ETIMEOUT : 0;
+	if (n && out->len >= out->max) {
+		rc = SS_ETOOBIG;
+	} else if (n) {
+		n = MIN(n, out->max - out->len);
+		buf_append(out, st->r->body.data + st->taken, n);
+		st->taken += n;
+		rc = (int)n;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return rc;
+}
+
+const struct http_response *http_stream_response(const struct http_stream *st)
+{
+	return st->r;
+}
+
+void http_stream_free(struct http_stream *st)
+{
+	if (!st)
+		return;
+	atomic_store(&st->b->cancel, true);
+	curl_multi_wakeup(st->b->sched->multi);
+	http_batch_free(st->b);
+	free(st);
 }

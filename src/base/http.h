@@ -93,6 +93,29 @@ void http_batch_free(struct http_batch *b);
 struct http_response *http_fetch(struct http_sched *s, const struct http_request *req);
 void http_response_free(struct http_response *r);
 
+/*
+ * A response read while it arrives, for answers that may never end (server-sent events). The body
+ * grows up to the request's max_body until the server ends it, the request's timeout passes or
+ * the stream is freed; redirects are not followed.
+ */
+struct http_stream;
+
+/* Submits the request. */
+struct http_stream *http_stream_open(struct http_sched *s, const struct http_request *req);
+/*
+ * Appends the body bytes that came since the last read to out, waiting up to wait_ms for some.
+ * Returns how many were appended (> 0); 0 once the answer is over and all of it was read;
+ * SS_ETIMEOUT if nothing came in time; SS_ETOOBIG if out has no room left.
+ */
+int http_stream_read(struct http_stream *st, struct buf *out, long wait_ms);
+/*
+ * The response: its status and headers are final once a read returned anything but
+ * SS_ETIMEOUT (trailers are not kept), its err once a read returned 0. Owned by the stream.
+ */
+const struct http_response *http_stream_response(const struct http_stream *st);
+/* Ends the transfer if it still runs and frees the stream. */
+void http_stream_free(struct http_stream *st);
+
 /* First header value by case-insensitive name, or NULL. */
 const char *http_header_get(const struct http_response *r, const char *name);
 /* The i-th (0-based) header of that name, or NULL; for repeated headers such as Set-Cookie. */

@@ -74,6 +74,15 @@ static inline void fx_route(struct fx_server *s, int fd, const char *method, con
 		fx_send(fd, 200, "", "slow", 4);
 	} else if (!strcmp(path, "/hang")) {
 		fx_nap(s, 5000);
+	} else if (!strcmp(path, "/stream")) {
+		/* an event stream: one event at once, then (maybe) another after a long pause */
+		static const char head[] = "HTTP/1.1 200 Fixture\r\nContent-Type: text/event-stream\r\n"
+					   "Connection: close\r\n\r\nevent: one\ndata: 1\n\n";
+		if (write(fd, head, sizeof(head) - 1) > 0) {
+			fx_nap(s, 5000);
+			if (write(fd, "data: late\n\n", 12) < 0)
+				return;
+		}
 	} else if (!strcmp(path, "/big")) {
 		size_t n = 200000;
 		char *big = malloc(n);

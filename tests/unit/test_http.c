@@ -104,6 +104,56 @@ static void requests_time_out(void **state)
 	http_sched_free(s);
 }
 
+static void streams_are_read_while_they_arrive(void **state)
+{
+	struct http_options o = opts();
+	struct http_sched *s = http_sched_new(&o);
+	char *u = url("/stream");
+	struct http_request req = {.url = u, .timeout_ms = 10000};
+	struct http_stream *st = http_stream_open(s, &req);
+	struct buf out;
+	buf_init(&out, 4096);
+	assert_true(http_stream_read(st, &out, 3000) > 0);
+	assert_string_equal(buf_str(&out), "event: one\ndata: 1\n\n");
+	const struct http_response *r = http_stream_response(st);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(http_header_get(r, "content-type"), "text/event-stream");
+	assert_int_equal(http_stream_read(st, &out, 100), SS_ETIMEOUT);
+	/* freeing ends the transfer now, not when the server or the timeout would */
+	int64_t t0 = clock_mono_ms();
+	http_stream_free(st);
+	assert_true(clock_mono_ms() - t0 < 1000);
+
+	/* the request's timeout ends a stream; a read then says it is over */
+	req.timeout_ms = 300;
+	st = http_stream_open(s, &req);
+	buf_reset(&out);
+	assert_true(http_stream_read(st, &out, 3000) > 0);
+	assert_int_equal(http_stream_read(st, &out, 3000), 0);
+	assert_int_equal(http_stream_response(st)->err, SS_ETIMEOUT);
+	http_stream_free(st);
+	free(u);
+
+	/* an answer that ends: its bytes, then 0; a full buffer is said so */
+	u = url("/hello");
+	req = (struct http_request){.url = u};
+	st = http_stream_open(s, &req);
+	struct buf small;
+	buf_init(&small, 3);
+	assert_int_equal(http_stream_read(st, &small, 3000), 3);
+	assert_int_equal(http_stream_read(st, &small, 3000), SS_ETOOBIG);
+	buf_reset(&out);
+	assert_int_equal(http_stream_read(st, &out, 3000), 2);
+	assert_string_equal(buf_str(&out), "lo");
+	assert_int_equal(http_stream_read(st, &out, 3000), 0);
+	assert_int_equal(http_stream_response(st)->err, 0);
+	http_stream_free(st);
+	buf_release(&small);
+	buf_release(&out);
+	free(u);
+	http_sched_free(s);
+}
+
 static void body_cap_truncates(void **state)
 {
 	struct http_options o = opts();
@@ -349,6 +399,7 @@ int main(void)
 		cmocka_unit_test(fetch_reads_status_headers_and_body),
 		cmocka_unit_test(per_host_cap_is_honoured),
 		cmocka_unit_test(requests_time_out),
+		cmocka_unit_test(streams_are_read_while_they_arrive),
 		cmocka_unit_test(body_cap_truncates),
 		cmocka_unit_test(gzip_bodies_are_decoded),
 		cmocka_unit_test(redirects_are_followed_hop_by_hop),
