@@ -51,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jsx_list tools = {.max = 16};
 	mcp_parse_initialize(text, size, 1, &mi);
 	mcp_parse_tools(text, size, 2, &tools);
+	char ep[512];
+	mcp_sse_endpoint(text, size, ep, sizeof(ep));
 	char *words[] = {"shell", "file", "sql"};
 	char why[16];
 	for (size_t i = 0; i < tools.n; i++)

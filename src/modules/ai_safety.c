@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -14,7 +15,8 @@
 
 /*
  * ai-safety: what an app built on LLMs exposes. Probes of the target: MCP servers answering
- * initialize and tools/list without credentials (tools are listed, never called), OpenAI-
+ * initialize and tools/list without credentials, over streamable HTTP or the legacy HTTP+SSE
+ * transport (tools are listed, never called), OpenAI-
  * compatible APIs answering anonymously, AI manifests. From the crawl: system prompts shipped to
  * the browser, LLM keys (when no secret-scan module reports them), and the site's own chat
  * endpoints, each sent exactly one harmless canary instruction.
@@ -25,6 +27,11 @@
 #define AI_PROMPT_MAX 4000
 #define AI_EVIDENCE_PROMPT 180
 #define AI_PATH_MAX 512
+/* A legacy MCP stream never ends: what we read of it is bounded in bytes and time. */
+#define AI_SSE_MAX (64 * 1024)
+#define AI_SSE_FIRST_MAX 4096 /* its first event must be whole within these bytes */
+#define AI_SSE_FIRST_MS 4000  /* ...and this time */
+#define AI_SSE_MS 10000       /* the stream's whole life */
 
 struct ai_manifest {
 	char *path, *detail;
@@ -32,7 +39,7 @@ struct ai_manifest {
 };
 
 struct ai_rules {
-	struct jsx_list mcp_paths, danger, chat_words, openers, prompt_words, key_rules;
+	struct jsx_list mcp_paths, sse_paths, danger, chat_words, openers, prompt_words, key_rules;
 	json_t *key_context; /* rule id -> words one of which the asset must hold (a Google key is Gemini's only then) */
 	struct ai_manifest *manifests;
 	size_t nmanifests;
@@ -65,6 +72,7 @@ static void ai_load(void)
 	const char *text = modutil_rule("ai/ai-safety.json", &len);
 	json_t *doc = text ? json_loadb(text, len, 0, NULL) : NULL;
 	ai_list(json_object_get(doc, "mcp_paths"), &ai_r.mcp_paths);
+	ai_list(json_object_get(doc, "mcp_sse_paths"), &ai_r.sse_paths);
 	ai_list(json_object_get(doc, "dangerous_tool_words"), &ai_r.danger);
 	ai_list(json_object_get(doc, "chat_path_words"), &ai_r.chat_words);
 	ai_list(json_object_get(doc, "system_prompt_openers"), &ai_r.openers);
@@ -122,41 +130,83 @@ static const char ai_mcp_init[] =
 	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
 	"\"capabilities\":{},\"clientInfo\":{\"name\":\"secscan\",\"version\":\"1\"}}}";
 
+/* A legacy HTTP+SSE MCP server: a GET opens the stream whose first event names the endpoint to
+ * POST messages to; the answers come back on the stream. */
+struct ai_sse {
+	char *url;
+	struct http_stream *st;
+	struct buf events; /* what the stream sent so far */
+	int64_t opened_ms;
+};
+
+/* One conversation with an MCP server. */
+struct ai_mcp {
+	struct scan_target *t;
+	const char *url;    /* where messages are POSTed */
+	char session[256];  /* Mcp-Session-Id of streamable HTTP, "" if none */
+	char protocol[32];  /* MCP-Protocol-Version */
+	struct ai_sse *sse; /* the legacy transport's stream, or NULL */
+};
+
 /* POSTs one JSON-RPC message with the session's headers; caller frees the answer. */
-static struct http_response *ai_mcp_post(struct scan_target *t, const char *url, const char *session,
-					 const char *protocol, const char *body)
+static struct http_response *ai_mcp_post(struct ai_mcp *c, const char *body)
 {
-	char *sid = session ? xasprintf("Mcp-Session-Id: %s", session) : NULL;
-	char *ver = xasprintf("MCP-Protocol-Version: %s", protocol);
+	char *sid = c->session[0] ? xasprintf("Mcp-Session-Id: %s", c->session) : NULL;
+	char *ver = xasprintf("MCP-Protocol-Version: %s", c->protocol);
 	const char *h[] = {ai_mcp_headers[0], ai_mcp_headers[1], ver, sid, NULL};
-	struct http_request req = {.url = url, .method = "POST", .headers = h, .body = body,
+	struct http_request req = {.url = c->url, .method = "POST", .headers = h, .body = body,
 				   .body_len = strlen(body), .max_body = AI_BODY_MAX, .timeout_ms = 5000};
-	struct http_response *r = http_fetch(scan_http(t), &req);
+	struct http_response *r = http_fetch(scan_http(c->t), &req);
 	free(sid);
 	free(ver);
 	return r;
 }
 
-/* An MCP server answered initialize at url: list its tools (never call one) and report. */
-static void ai_mcp_report(struct scan_target *t, const char *url, const struct http_response *init,
-			  const struct mcp_init *mi)
+/*
+ * Sends request id and finds its answer: in the POST's answer, or (legacy transport) in the
+ * stream's events, read until they hold it or the stream's time is up. The text holding it goes
+ * into *text and *len; *post is the POST's answer, which the caller frees. False if none came.
+ */
+static bool ai_mcp_call(struct ai_mcp *c, const char *msg, long id, struct http_response **post, const char **text,
+			size_t *len)
 {
-	const char *session = http_header_get(init, "Mcp-Session-Id");
-	char sid[256];
-	str_copy(sid, sizeof(sid), session ? session : "");
-	http_response_free(ai_mcp_post(t, url, session ? sid : NULL, mi->protocol,
-				       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
-	struct http_response *r = ai_mcp_post(t, url, session ? sid : NULL, mi->protocol,
-					      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{}}");
+	struct http_response *r = *post = ai_mcp_post(c, msg);
+	*text = r->body.data;
+	*len = r->body.len;
+	if (!r->err && mcp_has_answer(r->body.data, r->body.len, id))
+		return true;
+	if (!c->sse || r->err || r->status >= 300)
+		return false;
+	struct ai_sse *s = c->sse;
+	while (!mcp_has_answer(s->events.data, s->events.len, id)) {
+		int64_t left = s->opened_ms + AI_SSE_MS - clock_mono_ms();
+		if (left <= 0 || http_stream_read(s->st, &s->events, (long)left) <= 0)
+			return false;
+	}
+	*text = s->events.data;
+	*len = s->events.len;
+	return true;
+}
+
+/* An MCP server answered initialize (lead says how): list its tools (never call one) and report at location. */
+static void ai_mcp_report(struct ai_mcp *c, const char *location, const char *lead, const struct mcp_init *mi)
+{
+	str_copy(c->protocol, sizeof(c->protocol), mi->protocol);
+	const char *text;
+	size_t len;
+	struct http_response *r = ai_mcp_post(c, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+	http_response_free(r);
 	struct jsx_list tools = {.max = 64};
-	bool listed = !r->err && mcp_parse_tools(r->body.data, r->body.len, 2, &tools) == 0;
+	bool listed = ai_mcp_call(c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{}}", 2, &r,
+				  &text, &len) &&
+		      mcp_parse_tools(text, len, 2, &tools) == 0;
 	http_response_free(r);
 
 	struct buf ev, bad;
 	buf_init(&ev, 4096);
 	buf_init(&bad, 1024);
-	buf_appendf(&ev, "POST %s initialize -> server %s %s (protocol %s); ", url, mi->name[0] ? mi->name : "?",
-		    mi->version, mi->protocol);
+	buf_appendf(&ev, "%s -> server %s %s (protocol %s); ", lead, mi->name[0] ? mi->name : "?", mi->version,
+		    mi->protocol);
 	if (!listed)
 		buf_appends(&ev, "tools/list refused");
 	else
@@ -170,11 +220,101 @@ static void ai_mcp_report(struct scan_target *t, const char *url, const struct h
 			buf_appendf(&bad, "%s%s", bad.len ? ", " : "", tools.v[i]);
 		}
 	}
-	modutil_emit(t, "ai-safety", bad.len ? "ai-safety.mcp-dangerous-tools" : "ai-safety.mcp-open", url,
+	modutil_emit(c->t, "ai-safety", bad.len ? "ai-safety.mcp-dangerous-tools" : "ai-safety.mcp-open", location,
 		     bad.len ? buf_str(&bad) : NULL, buf_str(&ev));
 	buf_release(&ev);
 	buf_release(&bad);
 	jsx_list_release(&tools);
+}
+
+/* Streamable HTTP: the initialize POST of the probe batch was answered. */
+static void ai_mcp_streamable(struct scan_target *t, const char *url, const struct http_response *init,
+			      const struct mcp_init *mi)
+{
+	struct ai_mcp c = {.t = t, .url = url};
+	const char *session = http_header_get(init, "Mcp-Session-Id");
+	str_copy(c.session, sizeof(c.session), session ? session : "");
+	char *lead = xasprintf("POST %s initialize", url);
+	ai_mcp_report(&c, url, lead, mi);
+	free(lead);
+}
+
+static void ai_sse_open(struct scan_target *t, struct ai_sse *s, const char *path)
+{
+	static const char *const h[] = {"Accept: text/event-stream", NULL};
+	s->url = ai_url(t, path);
+	buf_init(&s->events, AI_SSE_MAX);
+	s->opened_ms = clock_mono_ms();
+	struct http_request req = {.url = s->url, .headers = h, .max_body = AI_SSE_MAX, .timeout_ms = AI_SSE_MS};
+	s->st = http_stream_open(scan_http(t), &req);
+}
+
+static void ai_sse_close(struct ai_sse *s)
+{
+	http_stream_free(s->st);
+	buf_release(&s->events);
+	free(s->url);
+}
+
+/* The target's own URL that ref (relative to base) names, or NULL for any other origin. */
+static char *ai_same_origin(const struct scan_target *t, const char *base_url, const char *ref)
+{
+	struct url base, u;
+	char *abs = NULL;
+	if (url_parse(base_url, &base))
+		return NULL;
+	abs = url_resolve(&base, ref);
+	url_release(&base);
+	if (abs && url_parse(abs, &u) == 0) {
+		char *origin = url_origin(&u);
+		bool same = !strcmp(origin, t->base_url);
+		free(origin);
+		url_release(&u);
+		if (same)
+			return abs;
+	}
+	free(abs);
+	return NULL;
+}
+
+/*
+ * Legacy HTTP+SSE: the stream's first event must be "endpoint" (read within AI_SSE_FIRST_MAX
+ * bytes and AI_SSE_FIRST_MS), its URL on the target's origin, and initialize sent there must be
+ * answered on the stream as streamable HTTP's is.
+ */
+static void ai_mcp_sse(struct scan_target *t, struct ai_sse *s)
+{
+	char ep[AI_PATH_MAX];
+	int rc;
+	while ((rc = mcp_sse_endpoint(s->events.data, s->events.len, ep, sizeof(ep))) == SS_ENOTFOUND) {
+		int64_t left = s->opened_ms + AI_SSE_FIRST_MS - clock_mono_ms();
+		if (left <= 0 || s->events.len >= AI_SSE_FIRST_MAX || http_stream_read(s->st, &s->events, (long)left) <= 0)
+			return;
+	}
+	const struct http_response *r = http_stream_response(s->st);
+	char ct[64];
+	modutil_content_type(r, ct, sizeof(ct));
+	if (rc || r->status != 200 || strcmp(ct, "text/event-stream"))
+		return;
+	char *url = ai_same_origin(t, s->url, ep);
+	if (!url)
+		return;
+	struct ai_mcp c = {.t = t, .url = url, .sse = s};
+	str_copy(c.protocol, sizeof(c.protocol), "2024-11-05");
+	struct http_response *post;
+	const char *text;
+	size_t len;
+	struct mcp_init mi;
+	if (ai_mcp_call(&c, ai_mcp_init, 1, &post, &text, &len) && mcp_parse_initialize(text, len, 1, &mi) == 0) {
+		/* the session id of the endpoint's query changes every time: not in the evidence */
+		size_t path = strcspn(ep, "?");
+		char *lead = xasprintf("GET %s -> event: endpoint %.*s%s; POST initialize there", s->url, (int)path, ep,
+				       ep[path] ? "?..." : "");
+		ai_mcp_report(&c, s->url, lead, &mi);
+		free(lead);
+	}
+	http_response_free(post);
+	free(url);
 }
 
 /* --- OpenAI-compatible APIs --- */
@@ -500,7 +640,11 @@ static void ai_run(struct scan_target *t)
 	pthread_once(&ai_once, ai_load);
 	if (!ai_ok || !t->base_url)
 		return;
-	size_t nm = ai_r.mcp_paths.n, n = nm + 2 + ai_r.nmanifests;
+	size_t nm = ai_r.mcp_paths.n, n = nm + 2 + ai_r.nmanifests, ns = ai_r.sse_paths.n;
+	/* the legacy MCP streams first: their first events come while the probes run */
+	struct ai_sse *sse = xcalloc(ns + 1, sizeof(*sse));
+	for (size_t i = 0; i < ns; i++)
+		ai_sse_open(t, &sse[i], ai_r.sse_paths.v[i]);
 	char **urls = xcalloc(n, sizeof(*urls));
 	struct http_response **resp = xcalloc(n, sizeof(*resp));
 	struct http_batch *b = http_batch_new(scan_http(t));
@@ -527,7 +671,7 @@ static void ai_run(struct scan_target *t)
 		req.url = urls[i];
 		resp[i] = http_batch_add(b, &req);
 	}
-	scan_progress(t, "ai-safety", "%zu probes", n);
+	scan_progress(t, "ai-safety", "%zu probes", n + ns);
 	http_batch_wait(b);
 	for (size_t i = 0; i < n && !scan_aborted(t); i++) {
 		const struct http_response *r = resp[i];
@@ -536,7 +680,7 @@ static void ai_run(struct scan_target *t)
 		if (i < nm) {
 			struct mcp_init mi;
 			if (r->status == 200 && mcp_parse_initialize(r->body.data, r->body.len, 1, &mi) == 0)
-				ai_mcp_report(t, urls[i], r, &mi);
+				ai_mcp_streamable(t, urls[i], r, &mi);
 		} else if (i == nm) {
 			ai_models(t, urls[i], r);
 		} else if (i == nm + 1) {
@@ -546,6 +690,12 @@ static void ai_run(struct scan_target *t)
 		}
 	}
 	http_batch_free(b);
+	for (size_t i = 0; i < ns; i++) {
+		if (!scan_aborted(t))
+			ai_mcp_sse(t, &sse[i]);
+		ai_sse_close(&sse[i]);
+	}
+	free(sse);
 	for (size_t i = 0; i < n; i++)
 		free(urls[i]);
 	free(urls);

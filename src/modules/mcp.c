@@ -54,6 +54,54 @@ static json_t *mcp_answer(const char *body, size_t len, long id)
 	return NULL;
 }
 
+bool mcp_has_answer(const char *body, size_t len, long id)
+{
+	json_t *m = mcp_answer(body, len, id);
+	json_decref(m);
+	return m != NULL;
+}
+
+int mcp_sse_endpoint(const char *text, size_t len, char *out, size_t n)
+{
+	char type[32] = "";
+	bool data = false;
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		if (!nl)
+			break; /* the line goes on in bytes not read yet */
+		const char *line = text + pos;
+		size_t ln = (size_t)(nl - line);
+		pos += ln + 1;
+		if (ln && line[ln - 1] == '\r')
+			ln--;
+		if (!ln) { /* an event ends; one without data is not dispatched (comments, keep-alives) */
+			if (data)
+				return strcmp(type, "endpoint") == 0 ? 0 : SS_EINVAL;
+			type[0] = '\0';
+			continue;
+		}
+		if (line[0] == ':')
+			continue;
+		const char *colon = memchr(line, ':', ln);
+		size_t nlen = colon ? (size_t)(colon - line) : ln;
+		const char *v = colon ? colon + 1 : line + ln;
+		size_t vlen = (size_t)(line + ln - v);
+		if (vlen && *v == ' ')
+			v++, vlen--;
+		if (nlen == 5 && !memcmp(line, "event", 5)) {
+			snprintf(type, sizeof(type), "%.*s", (int)MIN(vlen, sizeof(type) - 1), v);
+		} else if (nlen == 4 && !memcmp(line, "data", 4)) {
+			/* an endpoint is one line; data over several lines is some other event */
+			if (data || !vlen || vlen >= n)
+				return SS_EINVAL;
+			memcpy(out, v, vlen);
+			out[vlen] = '\0';
+			data = true;
+		}
+	}
+	return SS_ENOTFOUND;
+}
+
 static void mcp_copy(char *dst, size_t n, json_t *v)
 {
 	const char *s = json_string_value(v);

@@ -206,6 +206,32 @@ static void mcp_initialize_and_tools(void **state)
 	jsx_list_release(&tools);
 }
 
+static void mcp_legacy_sse_endpoint(void **state)
+{
+	char ep[64];
+	/* keep-alive comments and an empty event first, CRLF lines, one space after the colon dropped */
+	const char *ok = ": ping\n\nevent: endpoint\r\ndata: /messages?sessionId=ab12\r\n\r\nevent: message\n";
+	assert_int_equal(mcp_sse_endpoint(ok, strlen(ok), ep, sizeof(ep)), 0);
+	assert_string_equal(ep, "/messages?sessionId=ab12");
+	/* not whole yet: the blank line (or the data line's end) has not come */
+	const char *part[] = {"", "event: endpoint\n", "event: endpoint\ndata: /messages", "event: endpoint\ndata: /m\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(part); i++)
+		assert_int_equal(mcp_sse_endpoint(part[i], strlen(part[i]), ep, sizeof(ep)), SS_ENOTFOUND);
+	/* the first event with data is another: a notification stream, a plain data event, two data lines */
+	const char *other[] = {"event: message\ndata: {\"jsonrpc\":\"2.0\"}\n\nevent: endpoint\ndata: /m\n\n",
+			       "data: /messages\n\n", "event: endpoint\ndata: /a\ndata: /b\n\n",
+			       "event: endpoints\ndata: /m\n\n", "event: endpoint\ndata:\n\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
+		assert_int_equal(mcp_sse_endpoint(other[i], strlen(other[i]), ep, sizeof(ep)), SS_EINVAL);
+	/* too long for the caller's buffer */
+	const char *lng = "event: endpoint\ndata: /messages?sessionId=0123456789012345678901234567890123456789012345\n\n";
+	assert_int_equal(mcp_sse_endpoint(lng, strlen(lng), ep, sizeof(ep)), SS_EINVAL);
+	/* the answers that come on the stream later */
+	const char *events = "event: endpoint\ndata: /m\n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n";
+	assert_true(mcp_has_answer(events, strlen(events), 1));
+	assert_false(mcp_has_answer(events, strlen(events), 2));
+}
+
 static void mcp_dangerous_tool_names(void **state)
 {
 	char *words[] = {"shell", "exec", "file", "sql", "write"};
@@ -382,6 +408,7 @@ int main(void)
 		cmocka_unit_test(postgrest_answers),
 		cmocka_unit_test(firebase_listings),
 		cmocka_unit_test(mcp_initialize_and_tools),
+		cmocka_unit_test(mcp_legacy_sse_endpoint),
 		cmocka_unit_test(mcp_dangerous_tool_names),
 		cmocka_unit_test(jsx_literals),
 		cmocka_unit_test(discovery_rules),

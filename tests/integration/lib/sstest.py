@@ -57,6 +57,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.request_body = self.rfile.read(length) if length else b""
         status, headers, body = self.server.app(self)
+        if callable(body):  # a stream: body(wfile) writes it, maybe for ever; it ends the connection
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                body(self.wfile)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
@@ -75,6 +87,7 @@ class FixtureServer:
     """An HTTP server on 127.0.0.1 whose answers come from app(handler) -> (status, headers, body).
 
     handler.path, handler.command, handler.headers and handler.request_body describe the request.
+    body may be a callable(wfile) that writes a stream of any length (then the connection closes).
     Use as a context manager; .url is "http://HOST:PORT" (host: a loopback address, 127.0.0.1 by default).
     """
 
