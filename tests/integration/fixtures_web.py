@@ -114,6 +114,11 @@ def leaky_site():
             ], LEAKY_PAGE
         if path in files:
             body, ctype = files[path]
+            rng = h.headers.get("Range", "")
+            if isinstance(body, bytes) and rng.startswith("bytes=0-"):  # ranges honoured, as by any static server
+                part = body[:int(rng[8:]) + 1]
+                return 206, common + [("Content-Type", ctype),
+                                      ("Content-Range", f"bytes 0-{len(part) - 1}/{len(body)}")], part
             return 200, common + [("Content-Type", ctype)], body
         return 404, common + [("Content-Type", "text/html; charset=utf-8")], _express_404(path)
 
