@@ -35,7 +35,11 @@ struct scan_run {
 	char *error;
 	atomic_bool aborted;
 	int64_t deadline_ms;
+	unsigned *running; /* per module_registry index: threads still in the module's run (under mu) */
 };
+
+/* The grace of a run past its budget before a watchdog aborts it (scan_overrun). */
+#define OVERRUN_MIN_GRACE_MS 5000
 
 void scan_options_init(struct scan_options *o)
 {
@@ -286,6 +290,10 @@ struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_
 	run->opt.http.ca_file = run->ca_file;
 	run->opt.http.resolve = (const char *const *)run->resolve;
 	run->opt.http.allow_addrs = (const char *const *)run->allow_addrs;
+	size_t nmodules = 0;
+	while (module_registry[nmodules])
+		nmodules++;
+	run->running = xcalloc(nmodules + 1, sizeof(*run->running));
 	pthread_mutex_init(&run->mu, NULL);
 	atomic_init(&run->aborted, false);
 	return run;
@@ -310,6 +318,37 @@ void scan_run_abort(struct scan_run *run)
 	pthread_mutex_unlock(&run->mu);
 }
 
+void scan_run_detach(struct scan_run *run)
+{
+	pthread_mutex_lock(&run->mu);
+	memset(&run->sink, 0, sizeof(run->sink)); /* every sink call checks for NULL under mu */
+	pthread_mutex_unlock(&run->mu);
+}
+
+void scan_run_unfinished(struct scan_run *run, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; module_registry[i]; i++) {
+		if (!run->running[i])
+			continue;
+		int n = snprintf(out + used, len - used, "%s%s", used ? ", " : "", module_registry[i]->name);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+enum scan_overrun scan_overrun(long budget_ms, int64_t elapsed_ms)
+{
+	int64_t grace = MAX(OVERRUN_MIN_GRACE_MS, (int64_t)budget_ms / 4);
+	if (elapsed_ms > budget_ms + 2 * grace)
+		return SCAN_STUCK;
+	return elapsed_ms > budget_ms + grace ? SCAN_OVERDUE : SCAN_IN_TIME;
+}
+
 void scan_run_free(struct scan_run *run)
 {
 	if (!run)
@@ -329,6 +368,7 @@ void scan_run_free(struct scan_run *run)
 	free(run->user_agent);
 	free(run->ca_file);
 	free(run->error);
+	free(run->running);
 	pthread_mutex_destroy(&run->mu);
 	free(run);
 }
@@ -449,6 +489,7 @@ static bool module_selected(const char *list, const char *name)
 
 struct module_job {
 	const struct module *mod;
+	size_t index; /* in module_registry */
 	struct scan_target *t;
 	pthread_t thread;
 };
@@ -456,7 +497,11 @@ struct module_job {
 static void *module_main(void *arg)
 {
 	struct module_job *j = arg;
+	struct scan_run *run = j->t->run;
 	j->mod->run(j->t);
+	pthread_mutex_lock(&run->mu);
+	run->running[j->index]--;
+	pthread_mutex_unlock(&run->mu);
 	return NULL;
 }
 
@@ -474,9 +519,16 @@ static void target_run_modules(struct scan_run *run, struct target_ctx *c)
 		if (!module_selected(run->opt.modules, name) || (c->modules && !module_selected(c->modules, name)))
 			continue;
 		jobs[n].mod = module_registry[i];
+		jobs[n].index = i;
 		jobs[n].t = t;
+		pthread_mutex_lock(&run->mu);
+		run->running[i]++;
+		pthread_mutex_unlock(&run->mu);
 		if (pthread_create(&jobs[n].thread, NULL, module_main, &jobs[n]) != 0) {
 			log_error("scan: cannot start a thread for module %s", module_registry[i]->name);
+			pthread_mutex_lock(&run->mu);
+			run->running[i]--;
+			pthread_mutex_unlock(&run->mu);
 			continue;
 		}
 		n++;
@@ -513,8 +565,10 @@ int scan_run_execute(struct scan_run *run)
 			continue;
 		}
 		reached++;
+		pthread_mutex_lock(&run->mu);
 		if (run->sink.on_target)
 			run->sink.on_target(run->sink.ud, &c->pub);
+		pthread_mutex_unlock(&run->mu);
 		target_run_modules(run, c);
 	}
 
@@ -556,13 +610,12 @@ void scan_progress(struct scan_target *t, const char *module, const char *fmt, .
 	struct scan_run *run = t->run;
 	char msg[256];
 	va_list ap;
-	if (!run->sink.on_progress)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&run->mu);
-	run->sink.on_progress(run->sink.ud, module, msg);
+	if (run->sink.on_progress)
+		run->sink.on_progress(run->sink.ud, module, msg);
 	pthread_mutex_unlock(&run->mu);
 }
 

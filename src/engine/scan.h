@@ -115,6 +115,24 @@ const char *scan_run_error(struct scan_run *run);
 void scan_run_abort(struct scan_run *run);
 void scan_run_free(struct scan_run *run);
 
+/*
+ * Watchdogs (the service's, the CLI's): a module may ignore scan_aborted() and block past the
+ * budget. Given how long a run has executed, says whether to wait (SCAN_IN_TIME), to abort it
+ * (SCAN_OVERDUE: past budget + grace, the grace a quarter of the budget and at least 5 s, for the
+ * requests in flight when the budget ends) or to stop waiting for it (SCAN_STUCK: still going a
+ * grace after that).
+ */
+enum scan_overrun { SCAN_IN_TIME, SCAN_OVERDUE, SCAN_STUCK };
+enum scan_overrun scan_overrun(long budget_ms, int64_t elapsed_ms);
+/* The modules whose run has not returned, as "tls, network" ("" when none), into out. Thread-safe. */
+void scan_run_unfinished(struct scan_run *run, char *out, size_t len);
+/*
+ * Disconnects the sink: once this returns the engine calls none of its functions, so a caller
+ * that gives up on a stuck run can read what its sink gathered while the run's threads go on.
+ * Thread-safe; the run must still be freed (by whoever waits for scan_run_execute to return).
+ */
+void scan_run_detach(struct scan_run *run);
+
 /* --- for modules --- */
 
 /* What a module reports; strings are copied. Fields left NULL come from the catalogue entry. */

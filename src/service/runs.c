@@ -9,11 +9,6 @@
 #include "service/targets.h"
 #include <pthread.h>
 
-/*
- * How long past its budget a scan may run before the watchdog aborts it: a quarter of the budget,
- * at least 5 s (requests in flight when the budget ends still finish or time out).
- */
-#define WATCHDOG_MIN_MARGIN_MS 5000
 /* The watchdog's abort reason; compared by address to tell its aborts from the user's. */
 static const char budget_exceeded[] = "time budget exceeded";
 
@@ -225,8 +220,7 @@ static void *worker_main(void *arg)
 static void *watchdog_main(void *arg)
 {
 	struct runs *r = arg;
-	int64_t budget = r->cfg->run_budget * 1000;
-	int64_t margin = MAX(WATCHDOG_MIN_MARGIN_MS, budget / 4);
+	long budget = r->cfg->run_budget * 1000;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		struct timespec ts;
@@ -235,16 +229,23 @@ static void *watchdog_main(void *arg)
 		pthread_cond_timedwait(&r->wake, &r->lock, &ts);
 		int64_t now = clock_mono_ms();
 		for (struct job *j = r->active; j; j = j->next) {
-			int64_t age = now - j->started_ms;
-			if (age > budget + margin && !j->abort_reason && j->scan) {
+			enum scan_overrun v = scan_overrun(budget, now - j->started_ms);
+			if (v != SCAN_IN_TIME && !j->abort_reason && j->scan) {
 				log_warn("run %s: still running past its budget; aborting", j->run_id);
 				j->abort_reason = budget_exceeded;
 				scan_run_abort(j->scan);
 			}
-			if (age > budget + 2 * margin && !j->gave_up) {
-				log_error("run %s: did not stop after abort; marking it failed", j->run_id);
+			if (v == SCAN_STUCK && !j->gave_up) {
+				char mods[256] = "";
+				if (j->scan)
+					scan_run_unfinished(j->scan, mods, sizeof(mods));
+				char *why = xasprintf("the scan did not stop within its budget%s%s%s",
+						      mods[0] ? " (modules still running: " : "", mods,
+						      mods[0] ? ")" : "");
+				log_error("run %s: %s; marking it failed", j->run_id, why);
 				j->gave_up = true;
-				finish(r, j->run_id, RUN_FAILED, "the scan did not stop within its budget");
+				finish(r, j->run_id, RUN_FAILED, why);
+				free(why);
 			}
 		}
 	}
