@@ -410,11 +410,11 @@ static int print_json(json_t *o)
 	return 0;
 }
 
-/* Writes text to path; 0, or SS_EIO after a message. */
-static int write_file(const char *path, const char *text)
+/* Writes len bytes of text to path; 0, or SS_EIO after a message. */
+static int write_file(const char *path, const char *text, size_t len)
 {
 	FILE *fp = fopen(path, "w");
-	bool ok = fp && fputs(text, fp) >= 0;
+	bool ok = fp && fwrite(text, 1, len, fp) == len;
 	if (fp && fclose(fp) != 0)
 		ok = false;
 	if (!ok) {
@@ -465,14 +465,46 @@ static size_t drop_unchanged(struct scan_cli *s, json_t *scan)
 	return n - kept;
 }
 
-/* --fix, --sarif and --junit: the files coding agents and CI systems read. */
+/* With --server: the server's own files of the run, as GET /v1/scan/{id}/fix and ?format= give them. */
+static int write_server_outputs(const struct scan_cli *s, const struct scan_args *a)
+{
+	static const char *const queries[] = {"/fix", "?format=sarif", "?format=junit&fail_on="};
+	const char *files[] = {a->fix_file, a->sarif_file, a->junit_file};
+	int rc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(files) && rc == 0; i++) {
+		char err[512];
+		size_t len;
+		if (!files[i])
+			continue;
+		char *path = xasprintf("/v1/scan/%s%s%s", s->run_id, queries[i],
+				       files[i] == a->junit_file ? severity_name(a->fail_on) : "");
+		char *text = remote_get_text(a->server, a->key, path, &len, err, sizeof(err));
+		if (text) {
+			rc = write_file(files[i], text, len);
+		} else {
+			fprintf(stderr, "secscan scan: %s: %s\n", files[i], err);
+			rc = SS_EIO;
+		}
+		free(text);
+		free(path);
+	}
+	return rc;
+}
+
+/*
+ * --fix, --sarif and --junit: the files coding agents and CI systems read. A run on a server has
+ * its files made there (with the stacks it detected, every target it scanned), unless a baseline
+ * filters the findings they hold.
+ */
 static int write_outputs(const struct scan_cli *s, const struct scan_args *a, const char *host,
-			 time_t started)
+			 time_t started, bool filtered)
 {
 	struct run_target t = {(char *)host, (char *)"", (char *)s->stack.server,
 			       (char *)s->stack.framework, (char *)s->stack.language,
 			       (char *)s->stack.hosting};
 	int rc = 0;
+	if (a->server && !filtered)
+		return write_server_outputs(s, a);
 	if (a->fix_file) {
 		/* a section per target, discovered ones with their own stack */
 		struct fix_request req = {.scanner = "secscan", .scan_id = s->run_id, .scan_date = started,
@@ -480,19 +512,19 @@ static int write_outputs(const struct scan_cli *s, const struct scan_args *a, co
 					  .findings = s->items,
 					  .nfindings = s->n};
 		char *md = report_fix_markdown(&req);
-		rc = write_file(a->fix_file, md);
+		rc = write_file(a->fix_file, md, strlen(md));
 		free(md);
 	}
 	if (rc == 0 && a->sarif_file) {
 		json_t *log = report_sarif_json(s->items, s->n);
 		char *text = json_dumps(log, JSON_INDENT(2));
 		json_decref(log);
-		rc = write_file(a->sarif_file, text);
+		rc = write_file(a->sarif_file, text, strlen(text));
 		free(text);
 	}
 	if (rc == 0 && a->junit_file) {
 		char *xml = report_junit_xml(&t, 1, s->items, s->n, a->fail_on);
-		rc = write_file(a->junit_file, xml);
+		rc = write_file(a->junit_file, xml, strlen(xml));
 		free(xml);
 	}
 	return rc;
@@ -521,7 +553,7 @@ static int report_result(struct scan_cli *s, const struct scan_args *a, const ch
 			       known, known == 1 ? "" : "s",
 			       json_array_size(json_object_get(result, "fixed")));
 	}
-	if (write_outputs(s, a, host, started) || strcmp(status, RUN_COMPLETED))
+	if (write_outputs(s, a, host, started, baseline != NULL) || strcmp(status, RUN_COMPLETED))
 		goto out;
 	exit_code = 0;
 	for (int sev = a->fail_on; sev < SEV_COUNT; sev++)
@@ -532,9 +564,64 @@ out:
 	return exit_code;
 }
 
-/* --server: the scan runs on the server; its event stream feeds the same progress view. */
-static int scan_on_server(struct scan_cli *s, const struct scan_args *a, json_t *baseline,
-			  const char *base_id)
+/* --- Ctrl-C and SIGTERM: a signal thread asks the scan to stop; findings so far are still printed --- */
+
+struct sig_watch {
+	pthread_t thread;
+	sigset_t set;
+	const char *message;  /* said on a signal */
+	struct scan_run *run; /* in-process: aborted on a signal */
+	atomic_bool interrupted, done;
+	bool started;
+};
+
+/* Blocks the signals in this thread: called before any other thread starts, they all inherit it. */
+static void sig_watch_block(struct sig_watch *w)
+{
+	sigemptyset(&w->set);
+	sigaddset(&w->set, SIGINT);
+	sigaddset(&w->set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &w->set, NULL);
+	atomic_init(&w->interrupted, false);
+	atomic_init(&w->done, false);
+}
+
+static void *sig_main(void *arg)
+{
+	struct sig_watch *w = arg;
+	int sig;
+	while (sigwait(&w->set, &sig) == 0 && !atomic_load(&w->done)) {
+		fprintf(stderr, "\nsecscan: interrupted, %s\n", w->message);
+		atomic_store(&w->interrupted, true);
+		if (w->run)
+			scan_run_abort(w->run);
+	}
+	return NULL;
+}
+
+static void sig_watch_start(struct sig_watch *w, const char *message, struct scan_run *run)
+{
+	w->message = message;
+	w->run = run;
+	w->started = pthread_create(&w->thread, NULL, sig_main, w) == 0;
+}
+
+static void sig_watch_stop(struct sig_watch *w)
+{
+	if (!w->started)
+		return;
+	atomic_store(&w->done, true);
+	pthread_kill(w->thread, SIGINT);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+/*
+ * --server: the scan runs on the server; its event stream feeds the same progress view. Ctrl-C
+ * aborts the run there (POST /v1/scan/{id}/abort) and exits 2 with the findings so far.
+ */
+static int scan_on_server(struct scan_cli *s, const struct scan_args *a, struct sig_watch *w,
+			  json_t *baseline, const char *base_id)
 {
 	struct remote_run run;
 	char err[512] = "";
@@ -545,11 +632,21 @@ static int scan_on_server(struct scan_cli *s, const struct scan_args *a, json_t 
 	str_copy(s->host, sizeof(s->host), a->target);
 	str_copy(s->module, sizeof(s->module), "queued");
 	progress_draw(s);
-	int rc = remote_scan(a->server, a->key, a->target, on_finding, s, &run, err, sizeof(err));
+	sig_watch_start(w, "aborting the run on the server", NULL);
+	int rc = remote_scan(a->server, a->key, a->target, &w->interrupted, on_finding, s, &run, err,
+			     sizeof(err));
 	progress_clear(s);
-	if (rc) {
+	if (rc == SS_EABORTED && run.status[0]) {
+		fprintf(stderr, "secscan scan: run %s %s on the server\n", run.run_id,
+			strcmp(run.status, RUN_ABORTED) ? "had ended already" : "aborted");
+	} else if (rc == SS_EABORTED) {
+		fprintf(stderr, "secscan scan: %s; run %s may still be running on the server\n", err, run.run_id);
+		goto out;
+	} else if (rc) {
 		fprintf(stderr, "secscan scan: %s\n", err);
 		goto out;
+	} else if (strcmp(run.status, RUN_COMPLETED)) {
+		fprintf(stderr, "secscan scan: the run ended %s\n", run.status);
 	}
 	memcpy(s->run_id, run.run_id, sizeof(s->run_id));
 	if (a->compare_to) {
@@ -561,38 +658,81 @@ static int scan_on_server(struct scan_cli *s, const struct scan_args *a, json_t 
 		}
 		base_id = remote_base_id;
 	}
-	if (strcmp(run.status, RUN_COMPLETED))
-		fprintf(stderr, "secscan scan: the run ended %s\n", run.status);
 	exit_code = report_result(s, a, run.host, run.status, run.started, clock_mono_ms() - t0,
 				  baseline, base_id);
-	if (strcmp(run.status, RUN_COMPLETED))
+	if (strcmp(run.status, RUN_COMPLETED) || rc || atomic_load(&w->interrupted))
 		exit_code = 2;
 	if (a->compare_to)
 		json_decref(baseline);
 out:
+	sig_watch_stop(w);
 	free(remote_base_id);
 	remote_run_release(&run);
 	return exit_code;
 }
 
-/* --- Ctrl-C: a signal thread asks the run to stop; findings so far are still printed --- */
+/* --- the engine on its own thread, watched: a module that ignores the abort cannot hang the CLI --- */
 
-struct sig_watch {
-	pthread_t thread;
-	sigset_t set;
+struct exec {
 	struct scan_run *run;
-	atomic_bool done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int rc;
 };
 
-static void *sig_main(void *arg)
+static void *exec_main(void *arg)
 {
-	struct sig_watch *w = arg;
-	int sig;
-	while (sigwait(&w->set, &sig) == 0 && !atomic_load(&w->done)) {
-		fprintf(stderr, "\nsecscan: interrupted, stopping the scan\n");
-		scan_run_abort(w->run);
-	}
+	struct exec *x = arg;
+	int rc = scan_run_execute(x->run);
+	pthread_mutex_lock(&x->mu);
+	x->rc = rc;
+	x->done = true;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
 	return NULL;
+}
+
+/*
+ * Runs the scan under the service's watchdog policy (scan_overrun): past its budget and a grace
+ * the run is aborted (*overdue set); still going a grace later, the CLI stops waiting (*stuck
+ * set, SS_ETIMEOUT returned: the engine's threads go on and the run must not be freed). Else
+ * scan_run_execute's answer.
+ */
+static int execute_watched(struct exec *x, long budget_ms, bool *overdue, bool *stuck)
+{
+	pthread_t thread;
+	int64_t t0 = clock_mono_ms();
+	*overdue = *stuck = false;
+	pthread_mutex_init(&x->mu, NULL);
+	pthread_cond_init(&x->cv, NULL);
+	if (pthread_create(&thread, NULL, exec_main, x))
+		return SS_EIO;
+	pthread_mutex_lock(&x->mu);
+	while (!x->done) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&x->cv, &x->mu, &ts);
+		enum scan_overrun v = x->done ? SCAN_IN_TIME : scan_overrun(budget_ms, clock_mono_ms() - t0);
+		if (v != SCAN_IN_TIME && !*overdue) {
+			*overdue = true;
+			scan_run_abort(x->run);
+		}
+		if (v == SCAN_STUCK) {
+			*stuck = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&x->mu);
+	if (*stuck) {
+		pthread_detach(thread);
+		return SS_ETIMEOUT;
+	}
+	pthread_join(thread, NULL);
+	pthread_mutex_destroy(&x->mu);
+	pthread_cond_destroy(&x->cv);
+	return x->rc;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -601,10 +741,12 @@ int cmd_scan(int argc, char **argv)
 	struct scan_cli s = {0};
 	struct scan_options o;
 	struct sig_watch w = {0};
+	struct exec x = {0};
 	struct scan_sink sink = {.on_finding = on_finding, .on_target = on_target, .on_progress = on_progress,
 				 .ud = &s};
 	char *host = NULL, *err = NULL, *base_id = NULL;
 	json_t *baseline = NULL;
+	bool overdue = false, stuck = false;
 	int rc = parse_args(argc, argv, &a), exit_code = 2;
 
 	if (rc)
@@ -615,8 +757,9 @@ int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "secscan scan: bad rules: %s\n", catalogue_last_error());
 		return 2;
 	}
+	sig_watch_block(&w);
 	if (a.server) {
-		exit_code = scan_on_server(&s, &a, baseline, base_id);
+		exit_code = scan_on_server(&s, &a, &w, baseline, base_id);
 		goto out_remote;
 	}
 	if (scan_normalize_target(a.target, &host, NULL, &err)) {
@@ -643,27 +786,39 @@ int cmd_scan(int argc, char **argv)
 	crypto_random_id(s.run_id, RUN_ID_LEN, false);
 	str_copy(s.module, sizeof(s.module), "recon");
 
-	sigemptyset(&w.set);
-	sigaddset(&w.set, SIGINT);
-	sigaddset(&w.set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &w.set, NULL); /* before any thread: they all inherit it */
 	struct scan_run *run = scan_run_new(&o, &sink);
-	w.run = run;
-	atomic_init(&w.done, false);
-	pthread_create(&w.thread, NULL, sig_main, &w);
+	sig_watch_start(&w, "stopping the scan", run);
 
 	time_t started = time(NULL);
 	int64_t t0 = clock_mono_ms();
 	rc = scan_run_add_target(run, a.target);
 	if (rc == 0) {
 		progress_draw(&s);
-		rc = scan_run_execute(run);
+		x.run = run;
+		rc = execute_watched(&x, o.budget_ms, &overdue, &stuck);
+	}
+	if (stuck) {
+		/* the sink's findings are ours to read once the engine can add no more */
+		char mods[256];
+		scan_run_detach(run);
+		scan_run_unfinished(run, mods, sizeof(mods));
+		progress_clear(&s);
+		fprintf(stderr, "secscan scan: the scan overran its time budget (%ld s) and did not stop when "
+				"aborted; modules that did not finish: %s; the results are incomplete\n",
+			a.budget_s, mods[0] ? mods : "(none)");
+		exit_code = report_result(&s, &a, host, RUN_FAILED, started, clock_mono_ms() - t0, baseline,
+					  base_id);
+		/* The stuck module still uses the run: end here, without the exit handlers that would
+		 * free what it uses. */
+		fflush(NULL);
+		_exit(exit_code);
 	}
 	progress_clear(&s);
-	atomic_store(&w.done, true);
-	pthread_kill(w.thread, SIGINT);
-	pthread_join(w.thread, NULL);
+	sig_watch_stop(&w);
 
+	/* an abort of the watchdog's is the budget's end; one of the user's is an interruption */
+	if (rc == SS_EABORTED && overdue && !atomic_load(&w.interrupted))
+		rc = SS_ETIMEOUT;
 	if (rc == SS_EIO || rc == SS_EINVAL || rc == SS_EDENIED || rc == SS_ETOOBIG ||
 	    (rc == SS_ETIMEOUT && !s.have_stack)) {
 		const char *why = scan_run_error(run);

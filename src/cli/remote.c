@@ -12,6 +12,9 @@
 /* A stream that sends nothing for this long (heartbeats come every 15 s) is dead. */
 #define REMOTE_IDLE_S 60L
 #define REMOTE_RECONNECTS 5
+/* An ordinary API call, and the abort sent after Ctrl-C (the user is waiting for it). */
+#define REMOTE_CALL_S 120L
+#define REMOTE_ABORT_S 15L
 
 static CURL *easy_new(const char *url, const char *key, struct curl_slist **hdrs)
 {
@@ -32,15 +35,12 @@ static size_t body_write(char *data, size_t size, size_t n, void *ud)
 	return buf_append(ud, data, size * n) ? 0 : size * n; /* over the limit: abort the transfer */
 }
 
-/* One API call; the JSON answer (new reference) and its status, or NULL after a message. */
-static json_t *api_call(const char *server, const char *key, const char *method, const char *path,
-			const char *body, long *status, char *err, size_t errlen)
+/* One API call into b; 0, or SS_EIO with a message when the request did not complete. */
+static int api_fetch(const char *server, const char *key, const char *method, const char *path,
+		     const char *body, long timeout_s, struct buf *b, long *status, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
-	struct buf b;
 	char *url = xasprintf("%s%s", server, path);
-	json_t *out = NULL;
-	buf_init(&b, REMOTE_BODY_MAX);
 	if (body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	CURL *c = easy_new(url, key, &hdrs);
@@ -48,26 +48,38 @@ static json_t *api_call(const char *server, const char *key, const char *method,
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	CURLcode cc = curl_easy_perform(c);
 	*status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (cc != CURLE_OK) {
+	if (cc != CURLE_OK)
 		snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(cc));
-	} else if (!(out = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, NULL)) ||
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	free(url);
+	return cc == CURLE_OK ? 0 : SS_EIO;
+}
+
+/* One API call; the JSON answer (new reference) and its status, or NULL after a message. */
+static json_t *api_call(const char *server, const char *key, const char *method, const char *path,
+			const char *body, long timeout_s, long *status, char *err, size_t errlen)
+{
+	struct buf b;
+	json_t *out = NULL;
+	buf_init(&b, REMOTE_BODY_MAX);
+	if (api_fetch(server, key, method, path, body, timeout_s, &b, status, err, errlen)) {
+		;
+	} else if (!(out = json_loadb(buf_str(&b), b.len, JSON_REJECT_DUPLICATES, NULL)) ||
 		   !json_is_object(out)) {
-		snprintf(err, errlen, "%s %s: answer %ld is not a JSON object", method, url, *status);
+		snprintf(err, errlen, "%s %s%s: answer %ld is not a JSON object", method, server, path, *status);
 		json_decref(out);
 		out = NULL;
 	} else if (*status >= 400) {
 		const char *why = json_string_value(json_object_get(out, "error"));
 		snprintf(err, errlen, "%s %s: %ld %s", method, path, *status, why ? why : "");
 	}
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
 	buf_release(&b);
-	free(url);
 	return out;
 }
 
@@ -78,6 +90,7 @@ struct sse_client {
 	char event[32];
 	char last_id[32]; /* of the last finding seen: the resume point */
 	bool done, bad;
+	const atomic_bool *stop;
 	struct remote_run *run;
 	remote_finding_fn on_finding;
 	void *ud;
@@ -160,12 +173,23 @@ static size_t sse_write(char *data, size_t size, size_t n, void *ud)
 	return c->bad ? 0 : size * n;
 }
 
-/* Follows the events of the run until done, reconnecting after drops. */
+/* curl asks about once a second, also while the stream is idle: a nonzero answer ends it. */
+static int stop_asked(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return atomic_load((const atomic_bool *)ud);
+}
+
+/* Follows the events of the run until done, reconnecting after drops; SS_EABORTED once stop is set. */
 static int follow(const char *server, const char *key, struct sse_client *c, char *err, size_t errlen)
 {
 	char *url = xasprintf("%s/v1/scan/%s/events", server, c->run->run_id);
 	int rc = SS_EIO;
 	for (int attempt = 0; attempt <= REMOTE_RECONNECTS && !c->done; attempt++) {
+		if (atomic_load(c->stop)) {
+			free(url);
+			return SS_EABORTED;
+		}
 		struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: text/event-stream");
 		if (c->last_id[0]) {
 			char *h = xasprintf("Last-Event-ID: %s", c->last_id);
@@ -181,6 +205,9 @@ static int follow(const char *server, const char *key, struct sse_client *c, cha
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, REMOTE_IDLE_S);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, stop_asked);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)c->stop);
 		CURLcode cc = curl_easy_perform(e);
 		long status = 0;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -188,6 +215,10 @@ static int follow(const char *server, const char *key, struct sse_client *c, cha
 		curl_slist_free_all(hdrs);
 		if (c->done)
 			break;
+		if (cc == CURLE_ABORTED_BY_CALLBACK) {
+			rc = SS_EABORTED;
+			break;
+		}
 		if (c->bad) {
 			snprintf(err, errlen, "%s: malformed event stream", url);
 			break;
@@ -205,15 +236,42 @@ static int follow(const char *server, const char *key, struct sse_client *c, cha
 	return rc;
 }
 
-int remote_scan(const char *server, const char *key, const char *target, remote_finding_fn on_finding,
-		void *ud, struct remote_run *out, char *err, size_t errlen)
+/*
+ * Aborts the run on the server (the user interrupted the CLI) and sets out->status to how the run
+ * ended: "aborted", or its status when it had ended already. 0, or SS_EIO with a message.
+ */
+static int abort_run(const char *server, const char *key, struct remote_run *out, char *err, size_t errlen)
+{
+	long status;
+	char *path = xasprintf("/v1/scan/%s/abort", out->run_id);
+	json_t *o = api_call(server, key, "POST", path, "", REMOTE_ABORT_S, &status, err, errlen);
+	free(path);
+	if (o && status == 409) {
+		/* it ended on its own in the meantime: say how */
+		json_decref(o);
+		path = xasprintf("/v1/scan/%s", out->run_id);
+		o = api_call(server, key, "GET", path, NULL, REMOTE_ABORT_S, &status, err, errlen);
+		free(path);
+	}
+	const char *ended = o && status == 200 ? json_string_value(json_object_get(o, "status")) : NULL;
+	if (ended)
+		str_copy(out->status, sizeof(out->status), ended);
+	else if (o && status == 200)
+		snprintf(err, errlen, "/v1/scan/%s: answer without a status", out->run_id);
+	json_decref(o);
+	return ended ? 0 : SS_EIO;
+}
+
+int remote_scan(const char *server, const char *key, const char *target, const atomic_bool *stop,
+		remote_finding_fn on_finding, void *ud, struct remote_run *out, char *err, size_t errlen)
 {
 	long status;
 	memset(out, 0, sizeof(*out));
 	json_t *req = json_pack("{s:s}", "host", target);
 	char *body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	json_t *started = api_call(server, key, "POST", "/v1/scan", body, &status, err, errlen);
+	/* not interruptible: a run started without our knowing its id could not be aborted */
+	json_t *started = api_call(server, key, "POST", "/v1/scan", body, REMOTE_CALL_S, &status, err, errlen);
 	free(body);
 	if (!started || status != 201) {
 		json_decref(started);
@@ -231,13 +289,36 @@ int remote_scan(const char *server, const char *key, const char *target, remote_
 	out->started = time(NULL);
 	json_decref(started);
 
-	struct sse_client c = {.run = out, .on_finding = on_finding, .ud = ud};
+	struct sse_client c = {.run = out, .stop = stop, .on_finding = on_finding, .ud = ud};
 	buf_init(&c.line, REMOTE_EVENT_MAX);
 	buf_init(&c.data, REMOTE_EVENT_MAX);
 	int rc = follow(server, key, &c, err, errlen);
 	buf_release(&c.line);
 	buf_release(&c.data);
+	if (rc == SS_EABORTED && abort_run(server, key, out, err, errlen))
+		out->status[0] = '\0';
 	return rc;
+}
+
+char *remote_get_text(const char *server, const char *key, const char *path, size_t *len, char *err,
+		      size_t errlen)
+{
+	struct buf b;
+	long status;
+	char *text = NULL;
+	buf_init(&b, REMOTE_BODY_MAX);
+	if (api_fetch(server, key, "GET", path, NULL, REMOTE_CALL_S, &b, &status, err, errlen) == 0) {
+		if (status == 200) {
+			text = buf_detach(&b, len);
+		} else {
+			json_t *o = json_loadb(buf_str(&b), b.len, JSON_REJECT_DUPLICATES, NULL);
+			const char *why = json_string_value(json_object_get(o, "error"));
+			snprintf(err, errlen, "GET %s: %ld %s", path, status, why ? why : "");
+			json_decref(o);
+		}
+	}
+	buf_release(&b);
+	return text;
 }
 
 void remote_run_release(struct remote_run *r)
@@ -254,7 +335,7 @@ json_t *remote_base(const char *server, const char *key, const char *run_id, con
 	*base_id = NULL;
 	if (!strcmp(compare_to, "previous")) {
 		path = xasprintf("/v1/scan/%s?compare=previous", run_id);
-		json_t *cmp = api_call(server, key, "GET", path, NULL, &status, err, errlen);
+		json_t *cmp = api_call(server, key, "GET", path, NULL, REMOTE_CALL_S, &status, err, errlen);
 		free(path);
 		if (!cmp || status != 200) {
 			json_decref(cmp);
@@ -268,7 +349,7 @@ json_t *remote_base(const char *server, const char *key, const char *run_id, con
 		compare_to = *base_id = prev_id;
 	}
 	path = xasprintf("/v1/scan/%s", compare_to);
-	json_t *base = api_call(server, key, "GET", path, NULL, &status, err, errlen);
+	json_t *base = api_call(server, key, "GET", path, NULL, REMOTE_CALL_S, &status, err, errlen);
 	free(path);
 	json_t *findings = base && status == 200 ? json_object_get(base, "findings") : NULL;
 	if (base && status == 200 && !json_is_array(findings))
