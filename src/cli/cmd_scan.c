@@ -71,7 +71,9 @@ static void usage(FILE *out)
 		"  --fix FILE             write SECURITY-FIX.md (format security-fix/v1) to FILE\n"
 		"  --sarif FILE           write a SARIF 2.1.0 log (GitHub code scanning) to FILE\n"
 		"  --junit FILE           write JUnit XML to FILE (a check fails at or above --fail-on)\n"
-		"  --server URL           run the scan on a secscan server (with --key; SECSCAN_KEY)\n"
+		"  --server URL           run the scan on a secscan server (with --key; SECSCAN_KEY);\n"
+		"                         --fix, --sarif and --junit are then the server's files;\n"
+		"                         Ctrl-C aborts the run there\n"
 		"  --key KEY              the API key for --server\n"
 		"  --compare-to RUN       with --server: a run id or 'previous'; as --baseline, with\n"
 		"                         the findings of that run\n"
@@ -92,7 +94,8 @@ static void usage(FILE *out)
 		"  --expiry-days N        warn about certificates expiring within N days (default 30)\n"
 		"  -h, --help             this help\n"
 		"\n"
-		"exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error\n");
+		"exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error\n"
+		"(also when interrupted, or when a module overran the budget and was given up on)\n");
 	fprintf(out, "\nmodules:\n");
 	for (size_t i = 0; module_registry[i]; i++)
 		fprintf(out, "  %-12s %s\n", module_registry[i]->name, module_registry[i]->summary);

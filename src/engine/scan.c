@@ -27,6 +27,7 @@ struct scan_run {
 	char **resolve, **allow_addrs;
 	struct scan_sink sink;
 	pthread_mutex_t mu; /* targets, seen, error, http, sink calls */
+	pthread_mutex_t target_mu; /* held around on_target, which may emit (and so take mu) */
 	struct http_sched *http;
 	struct target_ctx **targets;
 	size_t ntargets, targets_cap;
@@ -295,6 +296,7 @@ struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_
 		nmodules++;
 	run->running = xcalloc(nmodules + 1, sizeof(*run->running));
 	pthread_mutex_init(&run->mu, NULL);
+	pthread_mutex_init(&run->target_mu, NULL);
 	atomic_init(&run->aborted, false);
 	return run;
 }
@@ -323,6 +325,9 @@ void scan_run_detach(struct scan_run *run)
 	pthread_mutex_lock(&run->mu);
 	memset(&run->sink, 0, sizeof(run->sink)); /* every sink call checks for NULL under mu */
 	pthread_mutex_unlock(&run->mu);
+	/* and waits for an on_target call in progress */
+	pthread_mutex_lock(&run->target_mu);
+	pthread_mutex_unlock(&run->target_mu);
 }
 
 void scan_run_unfinished(struct scan_run *run, char *out, size_t len)
@@ -370,6 +375,7 @@ void scan_run_free(struct scan_run *run)
 	free(run->error);
 	free(run->running);
 	pthread_mutex_destroy(&run->mu);
+	pthread_mutex_destroy(&run->target_mu);
 	free(run);
 }
 
@@ -565,10 +571,13 @@ int scan_run_execute(struct scan_run *run)
 			continue;
 		}
 		reached++;
+		pthread_mutex_lock(&run->target_mu);
 		pthread_mutex_lock(&run->mu);
-		if (run->sink.on_target)
-			run->sink.on_target(run->sink.ud, &c->pub);
+		struct scan_sink sink = run->sink;
 		pthread_mutex_unlock(&run->mu);
+		if (sink.on_target)
+			sink.on_target(sink.ud, &c->pub);
+		pthread_mutex_unlock(&run->target_mu);
 		target_run_modules(run, c);
 	}
 

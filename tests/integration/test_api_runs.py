@@ -3,11 +3,10 @@ results and ?since, abort (running and queued), clean shutdown on SIGTERM, and c
 kill -9 (the run ends aborted, the findings stored before the kill are kept)."""
 import re
 import signal
-import threading
 
 import yaml
 
-from sstest import FixtureServer, Service, main, wait_for
+from sstest import FixtureServer, Service, SlowSite, main, wait_for
 
 SEVERITIES = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"}
 CATEGORIES = {"secrets", "auth", "baas", "api", "cloud", "network", "tls", "dns", "edge-infra",
@@ -28,19 +27,6 @@ def leaky_site(h):
     if h.path == "/.git/HEAD":
         return 200, banner + [("Content-Type", "text/plain")], "ref: refs/heads/main\n"
     return 404, banner + [("Content-Type", "text/html")], "<html><body>Not Found</body></html>"
-
-
-class SlowSite:
-    """Answers / at once (so findings about it come quickly) and holds every other request."""
-
-    def __init__(self):
-        self.release = threading.Event()
-
-    def __call__(self, h):
-        if h.path != "/":
-            self.release.wait(25)
-        return 200, [("Content-Type", "text/html"), ("Server", "Apache/2.4.49 (Unix)"),
-                     ("X-Powered-By", "PHP/7.2.1")], PAGE
 
 
 def get_scan(svc, key, run_id, since=None):

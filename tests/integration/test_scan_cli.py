@@ -10,6 +10,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import sstest  # noqa: E402
 from sstest import BIN, FixtureServer, free_port, main, run_cli  # noqa: E402
+from tlsfix import LegacyServer  # noqa: E402
 
 SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 seen_hosts = []
@@ -135,7 +136,27 @@ def test_interrupt_stops_the_scan():
         assert "interrupted" in err, err
 
 
+def test_a_module_that_overruns_the_budget_is_given_up_on():
+    # budget 4 s: the watchdog's grace is 5 s, so the CLI aborts the scan at 9 s and gives up on
+    # the stuck tls module at 14 s, long before its 600 s handshake timeout.
+    with LegacyServer(mode="stall-ocsp") as site:
+        t0 = time.time()
+        p = run_cli("scan", site.url, "--allow-private", "--modules", "tls,network", "--ports",
+                    str(site.port), "--budget", "4", "--timeout", "600000", "--json", timeout=90)
+        elapsed = time.time() - t0
+        assert site.held, "the certificate handshake never came: the fixture tests nothing"
+    assert 9 < elapsed < 40, (elapsed, p.stderr)
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert "overran its time budget (4 s)" in p.stderr, p.stderr
+    assert "modules that did not finish: tls;" in p.stderr, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "failed", doc
+    # what the modules that did finish found is reported
+    assert [f["check"] for f in doc["findings"]] == ["network.open-ports"], doc["findings"]
+
+
 if __name__ == "__main__":
     main([test_scans_a_local_site, test_json_output_has_the_api_shape, test_fail_on_sets_the_exit_code,
           test_ssrf_guard_refuses_loopback_by_default, test_resolve_pins_a_name_to_an_address,
-          test_errors_exit_2_with_a_message, test_interrupt_stops_the_scan])
+          test_errors_exit_2_with_a_message, test_interrupt_stops_the_scan,
+          test_a_module_that_overruns_the_budget_is_given_up_on])

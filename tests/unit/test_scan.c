@@ -300,6 +300,40 @@ static void budget_limits_the_run(void **state)
 	free(target);
 }
 
+static void count_target(void *ud, const struct scan_target *t)
+{
+	(void)t;
+	(*(int *)ud)++;
+}
+
+static void watchdog_verdicts_and_detach(void **state)
+{
+	/* the grace past the budget: a quarter of it, at least 5 s */
+	assert_int_equal(scan_overrun(4000, 9000), SCAN_IN_TIME);
+	assert_int_equal(scan_overrun(4000, 9001), SCAN_OVERDUE);
+	assert_int_equal(scan_overrun(4000, 14000), SCAN_OVERDUE);
+	assert_int_equal(scan_overrun(4000, 14001), SCAN_STUCK);
+	assert_int_equal(scan_overrun(120000, 150000), SCAN_IN_TIME);
+	assert_int_equal(scan_overrun(120000, 150001), SCAN_OVERDUE);
+	assert_int_equal(scan_overrun(120000, 180001), SCAN_STUCK);
+
+	/* a detached run calls its sink no more; no module is left unfinished */
+	int targets = 0;
+	char mods[64] = "x";
+	struct scan_options o;
+	struct scan_sink sink = {.on_target = count_target, .ud = &targets};
+	char *target = xasprintf("http://127.0.0.1:%d/", srv.port);
+	engine_only(&o);
+	struct scan_run *run = run_for(&o, &sink, target);
+	scan_run_detach(run);
+	assert_int_equal(scan_run_execute(run), 0);
+	assert_int_equal(targets, 0);
+	scan_run_unfinished(run, mods, sizeof(mods));
+	assert_string_equal(mods, "");
+	scan_run_free(run);
+	free(target);
+}
+
 static void guard_and_unreachable_targets_fail_clearly(void **state)
 {
 	struct scan_options o;
@@ -344,6 +378,7 @@ int main(void)
 		cmocka_unit_test(discovered_targets_are_scanned_after),
 		cmocka_unit_test(abort_ends_a_running_scan),
 		cmocka_unit_test(budget_limits_the_run),
+		cmocka_unit_test(watchdog_verdicts_and_detach),
 		cmocka_unit_test(guard_and_unreachable_targets_fail_clearly),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -117,6 +117,22 @@ class FixtureServer:
         self.httpd.server_close()
 
 
+class SlowSite:
+    """A FixtureServer app that answers / at once (so findings about it come quickly) and holds
+    every other request until .release is set (at most 25 s): a scan of it keeps running."""
+
+    PAGE = "<html><head><title>Shop</title></head><body><h1>Welcome</h1><a href='/about'>about</a></body></html>"
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def __call__(self, h):
+        if h.path != "/":
+            self.release.wait(25)
+        return 200, [("Content-Type", "text/html"), ("Server", "Apache/2.4.49 (Unix)"),
+                     ("X-Powered-By", "PHP/7.2.1")], self.PAGE
+
+
 def _die_with_parent():
     # The child gets SIGTERM when the test process dies, even by SIGKILL (a ctest timeout):
     # no server outlives the test that started it.

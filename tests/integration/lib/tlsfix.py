@@ -166,7 +166,8 @@ class SServer:
 
 
 def _client_hello(data):
-    """(version, suites) of a ClientHello record, or None. Only what the fake server needs."""
+    """(version, suites, extension types) of a ClientHello record, or None. Only what the fake
+    server needs."""
     if len(data) < 5 or data[0] != 22:
         return None
     rlen = int.from_bytes(data[3:5], "big")
@@ -178,14 +179,27 @@ def _client_hello(data):
     off += 1 + hs[off]
     slen = int.from_bytes(hs[off:off + 2], "big")
     suites = [int.from_bytes(hs[off + 2 + i:off + 4 + i], "big") for i in range(0, slen, 2)]
-    return version, suites
+    off += 2 + slen
+    off += 1 + (hs[off] if off < len(hs) else 0)  # compression methods
+    end = off + 2 + int.from_bytes(hs[off:off + 2], "big")
+    extensions, off = set(), off + 2
+    while off + 4 <= min(end, len(hs)):
+        extensions.add(int.from_bytes(hs[off:off + 2], "big"))
+        off += 4 + int.from_bytes(hs[off + 2:off + 4], "big")
+    return version, suites, extensions
 
 
 class LegacyServer:
     """A fake TLS server: reads a ClientHello and, if it offers one of accepts[version], answers
     with a ServerHello choosing the first such suite in the server's own order (then closes);
     otherwise a handshake_failure alert. mode "garbage", "truncated" or "silent" misbehaves instead.
-    No crypto: it exists to prove detection of suites that OpenSSL cannot negotiate at all."""
+    No crypto: it exists to prove detection of suites that OpenSSL cannot negotiate at all.
+
+    mode "stall-ocsp" hangs up on every hello except one asking for a stapled OCSP answer
+    (status_request): only the tls module's certificate handshake asks for it, and that one it
+    holds, silent, until the server stops (.held counts them). The handshake then waits out its own
+    --timeout, not the scan's budget: a module that overruns the budget. curl's hello (recon) and
+    the hand-built hellos of the version probes get a hang-up, so a scan gets there at once."""
 
     def __init__(self, accepts=None, mode="hello", host=HOST):
         self.accepts = accepts or {}
@@ -198,6 +212,7 @@ class LegacyServer:
         self.port = self.sock.getsockname()[1]
         self.url = f"https://{host}:{self.port}"
         self.stopping = False
+        self.held = 0
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self):
@@ -223,7 +238,7 @@ class LegacyServer:
         parsed = _client_hello(data)
         if parsed is None:
             return bytes([21, 3, 1, 0, 2, 2, 10])  # unexpected_message
-        version, offered = parsed
+        version, offered, _ = parsed
         for suite in self.accepts.get(version, []):
             if suite in offered:
                 body = version.to_bytes(2, "big") + os.urandom(32) + b"\x00" + suite.to_bytes(2, "big") + b"\x00"
@@ -246,6 +261,12 @@ class LegacyServer:
                 conn.sendall(self._answer(data)[:12])
             elif self.mode == "silent":
                 time.sleep(8)
+            elif self.mode == "stall-ocsp":
+                parsed = _client_hello(data)
+                if parsed and 5 in parsed[2]:
+                    self.held += 1
+                    while not self.stopping:
+                        time.sleep(0.1)
             else:
                 conn.sendall(self._answer(data))
         except OSError:
