@@ -471,21 +471,25 @@ static size_t drop_unchanged(struct scan_cli *s, json_t *scan)
 /* With --server: the server's own files of the run, as GET /v1/scan/{id}/fix and ?format= give them. */
 static int write_server_outputs(const struct scan_cli *s, const struct scan_args *a)
 {
-	static const char *const queries[] = {"/fix", "?format=sarif", "?format=junit&fail_on="};
-	const char *files[] = {a->fix_file, a->sarif_file, a->junit_file};
+	const struct {
+		const char *file, *query, *arg;
+	} outs[] = {
+		{a->fix_file, "/fix", ""},
+		{a->sarif_file, "?format=sarif", ""},
+		{a->junit_file, "?format=junit&fail_on=", severity_name(a->fail_on)},
+	};
 	int rc = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(files) && rc == 0; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(outs) && rc == 0; i++) {
 		char err[512];
 		size_t len;
-		if (!files[i])
+		if (!outs[i].file)
 			continue;
-		char *path = xasprintf("/v1/scan/%s%s%s", s->run_id, queries[i],
-				       files[i] == a->junit_file ? severity_name(a->fail_on) : "");
+		char *path = xasprintf("/v1/scan/%s%s%s", s->run_id, outs[i].query, outs[i].arg);
 		char *text = remote_get_text(a->server, a->key, path, &len, err, sizeof(err));
 		if (text) {
-			rc = write_file(files[i], text, len);
+			rc = write_file(outs[i].file, text, len);
 		} else {
-			fprintf(stderr, "secscan scan: %s: %s\n", files[i], err);
+			fprintf(stderr, "secscan scan: %s: %s\n", outs[i].file, err);
 			rc = SS_EIO;
 		}
 		free(text);
