@@ -4,7 +4,6 @@
 #include "secrets/secrets.h"
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@ struct walk {
 	void *ud;
 	struct secret_files_stats *st;
 	const char *path; /* of the file being scanned */
-	char *buf;
 };
 
 static void on_hit(void *ud, const struct secret_hit *hit)
@@ -48,17 +46,10 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Feeds one chunk; false when the file turns out to be binary (checked on its first chunk). */
-static bool feed(struct walk *w, const char *data, size_t n, bool first)
+/* false when the file's first chunk shows it is binary (a NUL in its first bytes). */
+static bool looks_binary(const struct walk *w, const char *data, size_t n)
 {
-	if (first && !w->o->binary && memchr(data, '\0', MIN(n, (size_t)SNIFF_BYTES))) {
-		w->st->skipped_binary++;
-		return false;
-	}
-	w->st->files += first;
-	w->st->bytes += n;
-	secret_scanner_feed(w->s, data, n);
-	return true;
+	return !w->o->binary && memchr(data, '\0', MIN(n, (size_t)SNIFF_BYTES));
 }
 
 static void scan_file(struct walk *w, const char *path, const struct stat *sb)
@@ -72,30 +63,32 @@ static void scan_file(struct walk *w, const char *path, const struct stat *sb)
 		w->st->errors++;
 		return;
 	}
-	size_t chunk = w->o->chunk, size = (size_t)sb->st_size;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	w->path = path;
-	secret_scanner_begin(w->s, first_party(path), on_hit, w);
-	/* a mapping saves the copy of read(); pages already scanned are dropped, so that memory stays
-	 * bounded by the chunk size whatever the file's size */
-	char *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	if (map != MAP_FAILED) {
-		madvise(map, size, MADV_SEQUENTIAL);
-		for (size_t off = 0; off < size; off += chunk) {
-			size_t n = MIN(chunk, size - off);
-			bool more = feed(w, map + off, n, off == 0);
-			madvise(map + off, n, MADV_DONTNEED);
-			if (!more)
-				break;
-		}
-		munmap(map, size);
-	} else {
-		ssize_t n;
-		bool first = true;
-		while ((n = read(fd, w->buf, chunk)) > 0 && feed(w, w->buf, (size_t)n, first))
-			first = false;
-		if (n < 0)
-			w->st->errors++;
+	if (secret_scanner_begin(w->s, first_party(path), on_hit, w) < 0) {
+		w->st->errors++;
+		close(fd);
+		return;
 	}
+	/* read straight into the scanner's window: one copy from the page cache, no page faults, and
+	 * memory bounded by the chunk size whatever the file's size */
+	ssize_t n;
+	bool first = true;
+	for (;;) {
+		char *space = secret_scanner_space(w->s, w->o->chunk);
+		if ((n = read(fd, space, w->o->chunk)) <= 0)
+			break;
+		if (first && looks_binary(w, space, (size_t)n)) {
+			w->st->skipped_binary++;
+			break;
+		}
+		w->st->files += first;
+		w->st->bytes += (uint64_t)n;
+		first = false;
+		secret_scanner_commit(w->s, (size_t)n);
+	}
+	if (n < 0)
+		w->st->errors++;
 	secret_scanner_end(w->s);
 	close(fd);
 }
@@ -159,7 +152,7 @@ int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t
 	struct secret_files_options opts = *o;
 	if (!opts.chunk)
 		opts.chunk = 1 << 20;
-	struct walk w = {.s = s, .o = &opts, .fn = fn, .ud = ud, .st = st, .buf = xmalloc(opts.chunk)};
+	struct walk w = {.s = s, .o = &opts, .fn = fn, .ud = ud, .st = st};
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct stat sb;
@@ -183,6 +176,5 @@ int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t
 		}
 	}
 	ignore_release(&w.gitignores);
-	free(w.buf);
 	return rc;
 }

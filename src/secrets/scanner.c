@@ -35,7 +35,9 @@ struct sctx {
 	hs_stream_t *hs;
 	struct cand *cands;
 	size_t ncands, capcands;
-	char *win;            /* bytes [base, base + winlen) of the stream */
+	const char *view;     /* bytes [base, base + winlen) of the stream: win, or the caller's chunk
+			       * while it is looked at in place */
+	char *win;            /* the bytes kept from one chunk to the next */
 	size_t winlen, wincap;
 	uint64_t base;
 	uint64_t *last_end;   /* per rule: end of the last match taken, so overlaps are not taken twice */
@@ -129,7 +131,7 @@ static uint64_t stream_end(const struct sctx *c)
 
 static const char *at(const struct sctx *c, uint64_t off)
 {
-	return c->win + (off - c->base);
+	return c->view + (off - c->base);
 }
 
 /* --- positions --- */
@@ -168,9 +170,9 @@ static void position_of(struct sctx *c, uint64_t off, uint64_t *line, uint64_t *
 	}
 	size_t k = sval_count_newlines(at(c, off), (size_t)(c->cur_off - off));
 	*line = c->cur_lines - k + 1;
-	const char *nl = memrchr(c->win, '\n', (size_t)(off - c->base));
+	const char *nl = memrchr(c->view, '\n', (size_t)(off - c->base));
 	if (nl)
-		*col = off - (c->base + (uint64_t)(nl - c->win));
+		*col = off - (c->base + (uint64_t)(nl - c->view));
 	else if (k == 0)
 		*col = c->cur_has_nl ? off - c->cur_lastnl : off + 1;
 	else
@@ -244,9 +246,13 @@ static bool is_example(const struct secret_rules *rs, const char *v, size_t len)
  * (a GitHub token with a bad checksum is no "generic API key" either). */
 static bool has_provider_shape(const struct secret_rules *rs, pcre2_match_data *md, const char *v, size_t len)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		if (!rs->rules[i].generic && re_matches(rs->rules[i].re, md, v, len))
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->rules[i].generic)
+			continue;
+		srule_ready(rs, &rs->rules[i]);
+		if (re_matches(rs->rules[i].re, md, v, len))
 			return true;
+	}
 	return false;
 }
 
@@ -337,6 +343,7 @@ static void run_range(struct sctx *c, size_t ri, uint64_t from, uint64_t to)
 	to = MIN(to, stream_end(c));
 	if (from >= to)
 		return;
+	srule_ready(s->rules, r);
 	uint64_t subj = from - MIN(from - c->base, (uint64_t)SECRETS_CONTEXT);
 	PCRE2_SIZE start = (PCRE2_SIZE)(from - subj), len = (PCRE2_SIZE)(to - subj);
 	const char *p = at(c, subj);
@@ -490,7 +497,8 @@ static void process(struct sctx *c, bool final)
 	free(ranges);
 }
 
-/* Drops the bytes no pending or future candidate can need. */
+/* Keeps only the bytes a pending or future candidate can need, in the owned window: moved to its
+ * front, or copied out of the caller's chunk when it was looked at in place. */
 static void trim(struct sctx *c)
 {
 	const struct secret_rules *rs = c->s->rules;
@@ -500,39 +508,44 @@ static void trim(struct sctx *c)
 		uint64_t need = c->cands[i].end - MIN(c->cands[i].end, (uint64_t)rs->maxback);
 		keep = MIN(keep, need);
 	}
-	if (keep <= c->base)
-		return;
+	keep = MAX(keep, c->base);
 	advance_cursor(c, keep);
-	size_t drop = (size_t)(keep - c->base);
-	memmove(c->win, c->win + drop, c->winlen - drop);
-	c->winlen -= drop;
+	size_t drop = (size_t)(keep - c->base), n = c->winlen - drop;
+	if (c->view != c->win) {
+		c->win = xgrow(c->win, &c->wincap, n + 1, 1);
+		memcpy(c->win, c->view + drop, n);
+	} else if (drop) {
+		memmove(c->win, c->win + drop, n);
+	}
+	c->view = c->win;
+	c->winlen = n;
 	c->base = keep;
+}
+
+/* Scans the len bytes that follow the window in view, then handles the candidates that are ready. */
+static int ctx_commit(struct sctx *c, size_t len)
+{
+	if (hs_scan_stream(c->hs, c->view + c->winlen, len, 0, c->s->scratch, on_candidate, c) != HS_SUCCESS)
+		return SS_EIO;
+	c->winlen += len;
+	process(c, false);
+	trim(c);
+	return 0;
 }
 
 static int ctx_feed(struct sctx *c, const char *data, size_t len)
 {
 	if (!len)
 		return 0;
-	size_t keep = c->s->rules->maxback;
-	if (hs_scan_stream(c->hs, data, len, 0, c->s->scratch, on_candidate, c) != HS_SUCCESS)
-		return SS_EIO;
-	if (!c->ncands && len >= keep) {
-		/* nothing to look at (most chunks): keep only the tail a later candidate may need,
-		 * without copying the chunk first */
-		advance_cursor(c, stream_end(c));
-		count_lines(c, data, len - keep);
-		c->base = stream_end(c) + (len - keep);
-		c->win = xgrow(c->win, &c->wincap, keep + 1, 1);
-		memcpy(c->win, data + len - keep, keep);
-		c->winlen = keep;
-		return 0;
+	if (!c->winlen) {
+		/* nothing kept (a whole buffer, or decoded text): look at the chunk where it lies */
+		c->view = data;
+		return ctx_commit(c, len);
 	}
 	c->win = xgrow(c->win, &c->wincap, c->winlen + len + 1, 1);
+	c->view = c->win;
 	memcpy(c->win + c->winlen, data, len);
-	c->winlen += len;
-	process(c, false);
-	trim(c);
-	return 0;
+	return ctx_commit(c, len);
 }
 
 static int ctx_finish(struct sctx *c)
@@ -570,6 +583,23 @@ int secret_scanner_feed(struct secret_scanner *s, const void *data, size_t len)
 	if (!s->active)
 		return SS_EINVAL;
 	return ctx_feed(&s->top, data, len);
+}
+
+void *secret_scanner_space(struct secret_scanner *s, size_t want)
+{
+	struct sctx *c = &s->top;
+	if (!s->active)
+		return NULL;
+	c->win = xgrow(c->win, &c->wincap, c->winlen + want + 1, 1);
+	c->view = c->win;
+	return c->win + c->winlen;
+}
+
+int secret_scanner_commit(struct secret_scanner *s, size_t len)
+{
+	if (!s->active)
+		return SS_EINVAL;
+	return len ? ctx_commit(&s->top, len) : 0;
 }
 
 int secret_scanner_end(struct secret_scanner *s)

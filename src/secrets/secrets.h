@@ -79,6 +79,11 @@ void secret_scanner_free(struct secret_scanner *s);
 int secret_scanner_begin(struct secret_scanner *s, bool first_party, secret_hit_fn fn, void *ud);
 /* Feeds the next chunk of the stream; hits are reported from here or from _end. Memory stays bounded by the chunk size. */
 int secret_scanner_feed(struct secret_scanner *s, const void *data, size_t len);
+/* The same without a copy: read up to want bytes into the space returned, then commit the count
+ * read (no other call in between). The space is the scanner's own window, so memory stays bounded
+ * by want plus the little the rules keep from one chunk to the next. */
+void *secret_scanner_space(struct secret_scanner *s, size_t want);
+int secret_scanner_commit(struct secret_scanner *s, size_t len);
 /* Ends the stream, reporting what was pending. */
 int secret_scanner_end(struct secret_scanner *s);
 /* begin + feed + end on one buffer. */

@@ -58,17 +58,28 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Scans text fed in chunks of chunk bytes (0: one piece). */
-static void scan_chunked(const char *text, size_t len, size_t chunk, bool first_party, struct hits *out)
+/* Scans text fed in chunks of chunk bytes (0: one piece); with space, copied into the scanner's
+ * own space as files are read, else fed from where it lies. */
+static void scan_fed(const char *text, size_t len, size_t chunk, bool first_party, bool space, struct hits *out)
 {
 	memset(out, 0, sizeof(*out));
 	assert_int_equal(secret_scanner_begin(scanner, first_party, collect, out), 0);
 	for (size_t off = 0; off < len;) {
 		size_t n = chunk ? MIN(chunk, len - off) : len;
-		assert_int_equal(secret_scanner_feed(scanner, text + off, n), 0);
+		if (space) {
+			memcpy(secret_scanner_space(scanner, n), text + off, n);
+			assert_int_equal(secret_scanner_commit(scanner, n), 0);
+		} else {
+			assert_int_equal(secret_scanner_feed(scanner, text + off, n), 0);
+		}
 		off += n;
 	}
 	assert_int_equal(secret_scanner_end(scanner), 0);
+}
+
+static void scan_chunked(const char *text, size_t len, size_t chunk, bool first_party, struct hits *out)
+{
+	scan_fed(text, len, chunk, first_party, false, out);
 }
 
 static void scan_text(const char *text, struct hits *out)
@@ -157,11 +168,13 @@ static void keys_split_across_chunks_are_found(void **state)
 		buf_appends(&b, json_string_value(json_object_get(p, "text")));
 		buf_appends(&b, "\nmore();\n");
 		static const size_t chunks[] = {1, 7, 64, 4096};
-		for (size_t c = 0; c < ARRAY_SIZE(chunks); c++) {
-			scan_chunked(b.data, b.len, chunks[c], false, hs);
-			if (find_rule(hs, key) < 0)
-				fail_msg("rule %s: not found with chunks of %zu", key, chunks[c]);
-		}
+		for (size_t c = 0; c < ARRAY_SIZE(chunks); c++)
+			for (int space = 0; space < 2; space++) {
+				scan_fed(b.data, b.len, chunks[c], false, space, hs);
+				if (find_rule(hs, key) < 0)
+					fail_msg("rule %s: not found with chunks of %zu (%s)", key, chunks[c],
+						 space ? "read into the scanner's space" : "fed");
+			}
 		/* splits all along the sample; the line is the value's */
 		const char *text = json_string_value(json_object_get(p, "text"));
 		size_t len = strlen(text);
@@ -402,6 +415,10 @@ static void bad_rules_are_rejected_with_a_reason(void **state)
 		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"\\\\p{L}{4}\"}]}",
 		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"xy\", \"validators\": [\"nope\"]}]}",
 		"{\"rules\": [{\"id\": \"x\"}]}",
+		/* a trigger needs its window, excludes literals, and must be what Vectorscan matches exactly */
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"x[a-z]\"}]}",
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"x[a-z]\", \"literals\": [\"x\"], \"before\": 8, \"window\": 8}]}",
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"(?<!a)x\", \"before\": 8, \"window\": 8}]}",
 		"not json",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -412,6 +429,25 @@ static void bad_rules_are_rejected_with_a_reason(void **state)
 		assert_non_null(err);
 		free(err);
 	}
+}
+
+/* The vector loop and its tail agree with a plain count at every length and alignment. */
+static void newlines_are_counted_at_any_length(void **state)
+{
+	(void)state;
+	static char text[3 * 8192 + 100];
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (i * 7919 % 13 == 0 || i % 255 == 0) ? '\n' : 'a';
+	static const size_t lens[] = {0, 1, 31, 32, 33, 255 * 32 - 1, 255 * 32, 255 * 32 + 1, 8192 * 2 + 37, sizeof(text) - 3};
+	for (size_t start = 0; start < 3; start++)
+		for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+			size_t plain = 0;
+			for (size_t k = 0; k < lens[i]; k++)
+				plain += text[start + k] == '\n';
+			assert_int_equal(sval_count_newlines(text + start, lens[i]), plain);
+		}
+	memset(text, '\n', sizeof(text));
+	assert_int_equal(sval_count_newlines(text, sizeof(text)), sizeof(text));
 }
 
 int main(void)
@@ -428,6 +464,7 @@ int main(void)
 		cmocka_unit_test(checksums_separate_real_tokens_from_lookalikes),
 		cmocka_unit_test(malformed_inputs_are_harmless),
 		cmocka_unit_test(bad_rules_are_rejected_with_a_reason),
+		cmocka_unit_test(newlines_are_counted_at_any_length),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
