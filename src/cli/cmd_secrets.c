@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/ignore.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "cli/commands.h"
 #include "engine/catalogue.h"
@@ -207,6 +208,8 @@ static void on_hit(void *ud, const char *path, const struct secret_hit *hit)
 	struct secrets_cli *s = ud;
 	struct secret_finding_text t;
 	secret_hit_describe(hit, &t);
+	if (!catalogue_count() && catalogue_load(NULL))
+		log_warn("the built-in check catalogue is invalid: %s", catalogue_last_error());
 	const struct check_def *def = catalogue_get(t.check);
 	struct finding f = {0};
 	f.check = xstrdup(t.check);
