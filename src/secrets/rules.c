@@ -45,7 +45,6 @@ static pcre2_code *compile_pcre(const char *pattern, const char *id, char **err)
 		err_set(err, "rule %s: pattern error at %zu: %s", id, (size_t)off, (const char *)msg);
 		return NULL;
 	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter if JIT is unavailable */
 	return re;
 }
 
@@ -92,6 +91,7 @@ static void srule_release(struct srule *r)
 	free(r->pub.fix);
 	free(r->pattern);
 	str_array_free(r->triggers, r->ntriggers);
+	free(r->trigger);
 	pcre2_code_free(r->re);
 	for (size_t i = 0; i < r->nallow; i++)
 		pcre2_code_free(r->allow[i]);
@@ -201,6 +201,15 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 	free(lits);
 	r.before = (uint32_t)json_integer_value(json_object_get(o, "before"));
 	r.window = (uint32_t)json_integer_value(json_object_get(o, "window"));
+	const char *trigger = json_str(o, "trigger");
+	if (trigger) {
+		/* its match ends anywhere in the secret's context: only the rule knows how far to look */
+		if (r.ntriggers || !r.before || !r.window || !pattern_ascii(trigger)) {
+			err_set(err, "rule %s: a trigger is ASCII, needs before and window, and excludes keywords and literals", id);
+			goto out;
+		}
+		r.trigger = xstrdup(trigger);
+	}
 	rs->rules = xrealloc(rs->rules, (rs->n + 1) * sizeof(*rs->rules));
 	rs->rules[rs->n++] = r;
 	return 0;
@@ -212,7 +221,10 @@ out:
 /* Sets the rule's window around its candidates from the widest match of its pattern. */
 static int rule_set_width(struct srule *r, unsigned width, char **err)
 {
-	if (r->ntriggers) {
+	if (r->trigger) {
+		r->lookback = r->before;
+		r->lookahead = r->window;
+	} else if (r->ntriggers) {
 		/* the match may start a little (or 'before' bytes) before its trigger and runs at most window bytes after */
 		size_t kw = 0;
 		for (size_t k = 0; k < r->ntriggers; k++)
@@ -277,24 +289,25 @@ static char *regex_escape(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-/* Literals that make the decoders look around them (their id: the rules' count + the kind). */
+/* What makes the decoders look around it (its id: the rules' count + the kind): a literal, or a
+ * Vectorscan expression where a literal alone would fire on most lines of code. */
 static const struct {
 	enum sdec_kind kind;
-	const char *literal;
-	bool caseless;
+	const char *trigger;
+	bool caseless, regex;
 } decoder_triggers[] = {
 	/* base64 decoded in code, and base64 of JSON objects and PEM blocks */
-	{SDEC_BASE64, "atob(", false},          {SDEC_BASE64, "Buffer.from(", false},
-	{SDEC_BASE64, "b64decode(", false},     {SDEC_BASE64, "base64_decode(", false},
-	{SDEC_BASE64, "base64.decode(", false}, {SDEC_BASE64, "fromBase64(", false},
-	{SDEC_BASE64, "ewogI", false},          {SDEC_BASE64, "ewoi", false},
-	{SDEC_BASE64, "eyJ", false},            {SDEC_BASE64, "LS0tLS1CRUdJTi", false},
+	{SDEC_BASE64, "atob(", false, false},          {SDEC_BASE64, "Buffer.from(", false, false},
+	{SDEC_BASE64, "b64decode(", false, false},     {SDEC_BASE64, "base64_decode(", false, false},
+	{SDEC_BASE64, "base64.decode(", false, false}, {SDEC_BASE64, "fromBase64(", false, false},
+	{SDEC_BASE64, "ewogI", false, false},          {SDEC_BASE64, "ewoi", false, false},
+	{SDEC_BASE64, "eyJ", false, false},            {SDEC_BASE64, "LS0tLS1CRUdJTi", false, false},
 	/* percent-encoded "://", quotes and equal signs */
-	{SDEC_PERCENT, "%3A%2F%2F", true},      {SDEC_PERCENT, "%22", false},
-	{SDEC_PERCENT, "%3D", true},
-	/* JS escapes that can hide a key's characters */
-	{SDEC_JS, "\\u00", false},              {SDEC_JS, "\\x", false},
-	{SDEC_JS, ":\\/\\/", false},
+	{SDEC_PERCENT, "%3A%2F%2F", true, false},      {SDEC_PERCENT, "%22", false, false},
+	{SDEC_PERCENT, "%3D", true, false},
+	/* JS escapes that can hide a key's characters: a run of hex escapes, not a lone "\x" */
+	{SDEC_JS, "\\u00", false, false},              {SDEC_JS, "\\\\x[0-9A-Fa-f]{2}\\\\x", false, true},
+	{SDEC_JS, ":\\/\\/", false, false},
 };
 
 /* The cache file: a magic line, the rules' widths (uint32 each), then the serialized database. */
@@ -387,7 +400,11 @@ static int build_db(struct secret_rules *rs, char **err)
 	size_t k = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct srule *r = &rs->rules[i];
-		if (!r->ntriggers) {
+		if (r->trigger) {
+			exprs[k] = r->trigger;
+			flags[k] = 0;
+			ids[k++] = (unsigned)i;
+		} else if (!r->ntriggers) {
 			exprs[k] = r->pattern;
 			flags[k] = HS_FLAG_PREFILTER;
 			ids[k++] = (unsigned)i;
@@ -399,7 +416,8 @@ static int build_db(struct secret_rules *rs, char **err)
 		}
 	}
 	for (size_t d = 0; d < ARRAY_SIZE(decoder_triggers); d++) {
-		exprs[k] = owned[k] = regex_escape(decoder_triggers[d].literal);
+		const char *t = decoder_triggers[d].trigger;
+		exprs[k] = owned[k] = decoder_triggers[d].regex ? xstrdup(t) : regex_escape(t);
 		flags[k] = decoder_triggers[d].caseless ? HS_FLAG_CASELESS : 0;
 		ids[k++] = (unsigned)(rs->n + decoder_triggers[d].kind);
 	}
@@ -446,6 +464,7 @@ done:
 int secret_rules_compile(const char *const *texts, size_t n, struct secret_rules **out, char **err)
 {
 	struct secret_rules *rs = xcalloc(1, sizeof(*rs));
+	pthread_mutex_init(&rs->jit_lock, NULL);
 	*out = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (parse_file(rs, texts[i], strlen(texts[i]), "rules", err) < 0)
@@ -515,6 +534,25 @@ int secret_rules_load(const char *extra_dir, struct secret_rules **out)
 	return rc;
 }
 
+void srule_ready(const struct secret_rules *rs, const struct srule *r)
+{
+	if (atomic_load_explicit(&r->jitted, memory_order_acquire))
+		return;
+	/* the lock and the flag are the rule set's lazily completed state, hence the casts */
+	struct srule *w = (struct srule *)r;
+	pthread_mutex_lock((pthread_mutex_t *)&rs->jit_lock);
+	if (!atomic_load_explicit(&w->jitted, memory_order_relaxed)) {
+		/* without JIT (unavailable), pcre2_match falls back to the interpreter */
+		pcre2_jit_compile(w->re, PCRE2_JIT_COMPLETE);
+		for (size_t i = 0; i < w->nallow; i++)
+			pcre2_jit_compile(w->allow[i], PCRE2_JIT_COMPLETE);
+		if (w->pair_re)
+			pcre2_jit_compile(w->pair_re, PCRE2_JIT_COMPLETE);
+		atomic_store_explicit(&w->jitted, true, memory_order_release);
+	}
+	pthread_mutex_unlock((pthread_mutex_t *)&rs->jit_lock);
+}
+
 static struct secret_rules *default_rules;
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
@@ -558,5 +596,6 @@ void secret_rules_free(struct secret_rules *r)
 	str_array_free(r->examples, r->nexamples);
 	str_array_free(r->stopwords, r->nstopwords);
 	hs_free_database(r->db);
+	pthread_mutex_destroy(&r->jit_lock);
 	free(r);
 }

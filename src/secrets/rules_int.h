@@ -6,6 +6,8 @@
 #include <hs/hs.h>
 #include <jansson.h>
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 /* The compiled rule set, shared by rules.c (loading) and scanner.c (matching). */
 
@@ -33,12 +35,14 @@ struct srule {
 	char **triggers;     /* when set, these literals trigger the rule instead of its pattern: */
 	size_t ntriggers;    /* its "keywords" (any case) first, then its "literals" (exact) */
 	size_t ncaseless;
+	char *trigger;       /* or this Vectorscan expression (for shapes no literal catches cheaply) */
 	pcre2_code **allow;  /* values matching any of these are not secrets */
 	size_t nallow;
 	pcre2_code *pair_re; /* a companion secret that raises the severity when near */
 	uint32_t pair_window;
 	enum severity pair_sev;
 	char *pair_name;
+	atomic_bool jitted;  /* its expressions are JIT-compiled (on first use: most rules never see a candidate) */
 };
 
 struct secret_rules {
@@ -51,6 +55,11 @@ struct secret_rules {
 	hs_database_t *db; /* ids 0..n-1: rules; n + enum sdec_kind: decoders */
 	uint32_t maxback;  /* bytes kept from one chunk to the next */
 	uint32_t max_captures;
+	pthread_mutex_t jit_lock;
 };
+
+/* JIT-compiles the rule's expressions unless done; call before matching any of them (scanners of
+ * several threads share the rules). */
+void srule_ready(const struct secret_rules *rs, const struct srule *r);
 
 #endif
