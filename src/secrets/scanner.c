@@ -37,6 +37,8 @@ struct sctx {
 	size_t ncands, capcands;
 	const char *view;     /* bytes [base, base + winlen) of the stream: win, or the caller's chunk
 			       * while it is looked at in place */
+	bool borrowed;        /* view is the caller's memory between calls (a mapped file, readable from
+			       * its start): lines are counted only up to where a hit needs them */
 	char *win;            /* the bytes kept from one chunk to the next */
 	size_t winlen, wincap;
 	uint64_t base;
@@ -131,7 +133,8 @@ static uint64_t stream_end(const struct sctx *c)
 
 static const char *at(const struct sctx *c, uint64_t off)
 {
-	return c->view + (off - c->base);
+	/* below base only to count lines in a borrowed view, which is readable from the stream's start */
+	return off >= c->base ? c->view + (off - c->base) : c->view - (c->base - off);
 }
 
 /* --- positions --- */
@@ -509,8 +512,15 @@ static void trim(struct sctx *c)
 		keep = MIN(keep, need);
 	}
 	keep = MAX(keep, c->base);
-	advance_cursor(c, keep);
+	if (!c->borrowed)
+		advance_cursor(c, keep);
 	size_t drop = (size_t)(keep - c->base), n = c->winlen - drop;
+	c->base = keep;
+	c->winlen = n;
+	if (c->borrowed) {
+		c->view += drop;
+		return;
+	}
 	if (c->view != c->win) {
 		c->win = xgrow(c->win, &c->wincap, n + 1, 1);
 		memcpy(c->win, c->view + drop, n);
@@ -518,8 +528,6 @@ static void trim(struct sctx *c)
 		memmove(c->win, c->win + drop, n);
 	}
 	c->view = c->win;
-	c->winlen = n;
-	c->base = keep;
 }
 
 /* Scans the len bytes that follow the window in view, then handles the candidates that are ready. */
@@ -533,10 +541,23 @@ static int ctx_commit(struct sctx *c, size_t len)
 	return 0;
 }
 
+/* Copies the bytes kept in the caller's memory into the owned window. */
+static void ctx_own(struct sctx *c)
+{
+	if (!c->borrowed)
+		return;
+	advance_cursor(c, c->base);
+	c->win = xgrow(c->win, &c->wincap, c->winlen + 1, 1);
+	memcpy(c->win, c->view, c->winlen);
+	c->view = c->win;
+	c->borrowed = false;
+}
+
 static int ctx_feed(struct sctx *c, const char *data, size_t len)
 {
 	if (!len)
 		return 0;
+	ctx_own(c);
 	if (!c->winlen) {
 		/* nothing kept (a whole buffer, or decoded text): look at the chunk where it lies */
 		c->view = data;
@@ -590,9 +611,29 @@ void *secret_scanner_space(struct secret_scanner *s, size_t want)
 	struct sctx *c = &s->top;
 	if (!s->active)
 		return NULL;
+	ctx_own(c);
 	c->win = xgrow(c->win, &c->wincap, c->winlen + want + 1, 1);
 	c->view = c->win;
 	return c->win + c->winlen;
+}
+
+int secret_scanner_feed_mapped(struct secret_scanner *s, const void *data, size_t len)
+{
+	struct sctx *c = &s->top;
+	if (!s->active)
+		return SS_EINVAL;
+	if (!len)
+		return 0;
+	if (c->winlen && (!c->borrowed || c->view + c->winlen != (const char *)data))
+		return ctx_feed(c, data, len); /* not the continuation in memory: copy as any chunk */
+	c->view = (const char *)data - c->winlen;
+	c->borrowed = true;
+	return ctx_commit(c, len);
+}
+
+uint64_t secret_scanner_kept(const struct secret_scanner *s)
+{
+	return s->top.base;
 }
 
 int secret_scanner_commit(struct secret_scanner *s, size_t len)

@@ -84,6 +84,12 @@ int secret_scanner_feed(struct secret_scanner *s, const void *data, size_t len);
  * by want plus the little the rules keep from one chunk to the next. */
 void *secret_scanner_space(struct secret_scanner *s, size_t want);
 int secret_scanner_commit(struct secret_scanner *s, size_t len);
+/* The same for memory that holds the whole stream (a mapped file): data continues the bytes fed
+ * before it in memory, and nothing is copied. The stream's bytes must stay readable from its start
+ * until _end; pages before stream offset secret_scanner_kept() are read again only to count the
+ * lines before a hit, so they may be dropped (MADV_DONTNEED re-reads a file's pages). */
+int secret_scanner_feed_mapped(struct secret_scanner *s, const void *data, size_t len);
+uint64_t secret_scanner_kept(const struct secret_scanner *s);
 /* Ends the stream, reporting what was pending. */
 int secret_scanner_end(struct secret_scanner *s);
 /* begin + feed + end on one buffer. */
