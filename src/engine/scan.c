@@ -33,6 +33,8 @@ struct scan_run {
 	size_t ntargets, targets_cap;
 	char **seen; /* fingerprints emitted, sorted */
 	size_t nseen, seen_cap;
+	char **claims; /* "KIND KEY" of scan_claim, sorted */
+	size_t nclaims, claims_cap;
 	char *error;
 	atomic_bool aborted;
 	int64_t deadline_ms;
@@ -365,6 +367,9 @@ void scan_run_free(struct scan_run *run)
 	for (size_t i = 0; i < run->nseen; i++)
 		free(run->seen[i]);
 	free(run->seen);
+	for (size_t i = 0; i < run->nclaims; i++)
+		free(run->claims[i]);
+	free(run->claims);
 	strv_free(run->resolve);
 	strv_free(run->allow_addrs);
 	free(run->modules);
@@ -639,6 +644,20 @@ int scan_discover_target(struct scan_target *t, const char *input, const char *r
 	if (err == 0)
 		log_info("scan: discovered target %s (%s)", input, reason ? reason : "");
 	return err;
+}
+
+bool scan_claim(struct scan_target *t, const char *kind, const char *key, size_t max)
+{
+	struct scan_run *run = t->run;
+	char *k = xasprintf("%s %s", kind, key);
+	size_t same = 0, kl = strlen(kind);
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->nclaims; i++)
+		same += !strncmp(run->claims[i], kind, kl) && run->claims[i][kl] == ' ';
+	bool ok = same < max && str_set_insert(&run->claims, &run->nclaims, &run->claims_cap, k);
+	pthread_mutex_unlock(&run->mu);
+	free(k);
+	return ok;
 }
 
 /* Network text made safe for JSON and terminals, cut to max bytes at a character boundary. */

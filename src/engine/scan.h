@@ -170,5 +170,11 @@ bool scan_module_selected(struct scan_target *t, const char *name);
  * rents from a provider is checked for the app's configuration, not port-scanned.
  */
 int scan_discover_target(struct scan_target *t, const char *input, const char *reason, const char *modules);
+/*
+ * Claims key of kind (e.g. "bucket-objects", "https://b.s3.amazonaws.com") for the calling
+ * target, once in the whole run: true the first time, false if a target of the run claimed it
+ * already or max keys of that kind were claimed (a cap across targets). Thread-safe.
+ */
+bool scan_claim(struct scan_target *t, const char *kind, const char *key, size_t max);
 
 #endif

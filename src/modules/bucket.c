@@ -52,6 +52,16 @@ static size_t bucket_first_segment(const char *s, const char *end, const char **
 	return (size_t)(e - s);
 }
 
+/* The object key after the '/' at p up to where the URL ends, into out ("" if p is no '/'). */
+static void bucket_key(const char *p, const char *end, char *out, size_t n)
+{
+	size_t k = 0;
+	if (p < end && *p == '/')
+		for (p++; p < end && k + 1 < n && (unsigned char)*p > 0x20 && !strchr("?#\"'`<>()\\", *p); p++)
+			out[k++] = *p;
+	out[k] = '\0';
+}
+
 /* Fills r's origin from the host at [hs, he) and the port that may follow; scheme from what precedes. */
 static void bucket_origin(struct bucket_ref *r, const char *text, const char *hs, const char *he, const char *end)
 {
@@ -96,6 +106,7 @@ void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, 
 			size_t segl = bucket_first_segment(he, end, &seg);
 			const char *name = NULL;
 			size_t nl = 0;
+			const char *key = NULL; /* the '/' before the object key */
 			if (r.provider == BUCKET_S3) {
 				/* s3.amazonaws.com, s3.eu-west-1.amazonaws.com, s3-eu-west-1...: path style */
 				const char *vh = NULL;
@@ -105,10 +116,12 @@ void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, 
 				if (!strncmp(host, "s3", 2) && (host[2] == '.' || host[2] == '-')) {
 					name = seg;
 					nl = segl;
+					key = seg ? seg + segl : NULL;
 				} else if (vh) {
 					name = hs;
 					nl = (size_t)(vh - host);
 					r.virtual_host = true;
+					key = seg ? seg - 1 : NULL;
 				}
 			} else if (r.provider == BUCKET_GCS) {
 				if (hl == sl) { /* storage.googleapis.com/BUCKET, or the JSON API's /storage/v1/b/BUCKET */
@@ -118,6 +131,8 @@ void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, 
 							segl = bucket_first_segment(b + 2, end, &seg);
 						else
 							segl = 0;
+					} else if (seg) { /* not the JSON API's keys: those are URL-encoded */
+						key = seg + segl;
 					}
 					name = seg;
 					nl = segl;
@@ -125,15 +140,19 @@ void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, 
 					name = hs;
 					nl = hl - sl - 1;
 					r.virtual_host = true;
+					key = seg ? seg - 1 : NULL;
 				}
 			} else if (hl > sl + 1 && hs[hl - sl - 1] == '.' && bucket_name_ok(hs, hl - sl - 1, BUCKET_AZURE)) {
 				name = seg; /* ACCOUNT.blob.core.windows.net/CONTAINER */
 				nl = segl;
+				key = seg ? seg + segl : NULL;
 			}
 			if (!name || !bucket_name_ok(name, nl, r.provider))
 				continue;
 			memcpy(r.name, name, nl);
 			r.name[nl] = '\0';
+			if (key)
+				bucket_key(key, end, r.object, sizeof(r.object));
 			bucket_origin(&r, text, hs, he, end);
 			fn(ud, &r);
 			found++;
@@ -154,6 +173,14 @@ char *bucket_listing_url(const struct bucket_ref *r)
 		return xasprintf("%s/%s?restype=container&comp=list&maxresults=100", r->origin, r->name);
 	}
 	return NULL;
+}
+
+char *bucket_object_url(const struct bucket_ref *r, const char *key)
+{
+	/* virtual-host S3 and GCS: the name is the host; the others have it as the first segment */
+	if (r->virtual_host)
+		return xasprintf("%s/%s", r->origin, key);
+	return xasprintf("%s/%s/%s", r->origin, r->name, key);
 }
 
 /* Copies the text of the element at p (after its '>') up to '<', cleaned, into out. */

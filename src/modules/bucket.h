@@ -15,12 +15,15 @@ struct bucket_ref {
 	char origin[300];   /* "https://name.s3.amazonaws.com", "https://storage.googleapis.com", "https://acct.blob.core.windows.net" (port kept) */
 	char name[64];      /* bucket or container name */
 	bool virtual_host;  /* the name is in the host (S3 name.s3...amazonaws.com) */
+	char object[200];   /* the object key the reference names ("img/a.png"; "" for none), cut */
 };
 
 /* Calls fn for each storage container URL in text (at most max references). */
 void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, const struct bucket_ref *r), void *ud);
 /* The URL that asks the container for a short listing (caller frees). */
 char *bucket_listing_url(const struct bucket_ref *r);
+/* The URL of the object key (no leading '/', URL-safe) in the container (caller frees). */
+char *bucket_object_url(const struct bucket_ref *r, const char *key);
 /* "S3 bucket", "GCS bucket", "Azure container". */
 const char *bucket_provider_name(enum bucket_provider p);
 

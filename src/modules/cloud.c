@@ -1,26 +1,35 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/str.h"
+#include "engine/catalogue.h"
 #include "engine/module.h"
 #include "modules/bucket.h"
 #include "modules/discover.h"
 #include "modules/matcher.h"
 #include "modules/modutil.h"
+#include <jansson.h>
 
 /*
  * cloud: storage containers the site refers to (S3, GCS, Azure Blob URLs in its pages and
  * scripts) or that are named after it (a handful of S3 names derived from the host), asked once
- * each for a short listing; and cloud instance metadata that the app's answers reflect
+ * each for a short listing; in the site's own containers that refuse the listing, a few
+ * sensitive objects that may be public-read even so (exposure probes named by rules/probes/
+ * cloud.json "bucket_objects"); and cloud instance metadata that the app's answers reflect
  * (signatures of rules/probes/cloud.json, matched against the crawl). Every request goes through
  * the run's scheduler and so through the SSRF guard.
  */
 
 #define CLOUD_MAX_REFS 12
+/* Containers whose objects are asked for, in the whole run (all its targets). */
+#define CLOUD_OBJECT_BUCKETS 4
+#define CLOUD_MAX_OBJECTS 16
 static const char *const cloud_guess_suffixes[] = {"", "-assets", "-static", "-backup", "-uploads", "-media"};
 
 struct cloud_bucket {
 	struct bucket_ref ref;
 	bool guessed;
+	bool listed_elsewhere; /* a target of its own (discover): its listing is reported there */
 	struct http_response *r;
 };
 
@@ -28,7 +37,7 @@ struct cloud_ctx {
 	struct scan_target *t;
 	struct cloud_bucket items[CLOUD_MAX_REFS + ARRAY_SIZE(cloud_guess_suffixes)];
 	size_t n;
-	bool skip_s3_hosts; /* discover makes S3 bucket hosts targets of their own: they are judged there */
+	bool s3_hosts_discovered; /* discover makes S3 bucket hosts targets of their own (cloud only) */
 };
 
 static void cloud_add(struct cloud_ctx *c, const struct bucket_ref *r, bool guessed)
@@ -37,14 +46,16 @@ static void cloud_add(struct cloud_ctx *c, const struct bucket_ref *r, bool gues
 		if (c->items[i].ref.provider == r->provider && !strcmp(c->items[i].ref.name, r->name))
 			return;
 	if (c->n < ARRAY_SIZE(c->items))
-		c->items[c->n++] = (struct cloud_bucket){.ref = *r, .guessed = guessed};
+		c->items[c->n++] = (struct cloud_bucket){
+			.ref = *r,
+			.guessed = guessed,
+			.listed_elsewhere = c->s3_hosts_discovered && r->provider == BUCKET_S3 && r->virtual_host,
+		};
 }
 
 static void cloud_on_ref(void *ud, const struct bucket_ref *r)
 {
 	struct cloud_ctx *c = ud;
-	if (c->skip_s3_hosts && r->provider == BUCKET_S3 && r->virtual_host)
-		return;
 	if (c->n < CLOUD_MAX_REFS)
 		cloud_add(c, r, false);
 }
@@ -87,9 +98,148 @@ static void cloud_emit_listing(struct scan_target *t, const char *url, const cha
 	buf_release(&ev);
 }
 
+/* The exposure probes that rules/probes/cloud.json "bucket_objects" names, into sel (from l); how many. */
+static size_t cloud_object_probes(const struct probe_list *l, const struct probe **sel, size_t max)
+{
+	size_t len, n = 0;
+	const char *text = modutil_rule("probes/cloud.json", &len);
+	json_t *root = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	const json_t *ids = json_object_get(root, "bucket_objects");
+	size_t i;
+	const json_t *v;
+	json_array_foreach(ids, i, v) {
+		const char *id = json_string_value(v);
+		const struct probe *p = NULL;
+		for (size_t k = 0; id && k < l->n && !p; k++)
+			if (!strcmp(l->items[k].id, id))
+				p = &l->items[k];
+		/* a bucket has no host name to put in a {host} path */
+		if (!p || !p->path || strstr(p->path, "{host}") || n == max)
+			log_error("rules/probes/cloud.json: bucket object %s is no exposure probe of a fixed path (or one too many)",
+				  id ? id : "?");
+		else
+			sel[n++] = p;
+	}
+	json_decref(root);
+	return n;
+}
+
+struct cloud_seen_object {
+	const struct bucket_ref *ref;
+	const char *key;
+	bool found;
+};
+
+static void cloud_on_object_ref(void *ud, const struct bucket_ref *r)
+{
+	struct cloud_seen_object *s = ud;
+	if (r->provider == s->ref->provider && !strcmp(r->name, s->ref->name) && !strcmp(r->origin, s->ref->origin) &&
+	    !strcmp(r->object, s->key))
+		s->found = true;
+}
+
+/* Whether the site's own pages or scripts refer to the object: then it is meant to be public. */
+static bool cloud_object_referenced(const struct scan_assets *assets, const struct bucket_ref *ref, const char *key)
+{
+	struct cloud_seen_object s = {.ref = ref, .key = key};
+	for (size_t i = 0; i < assets->n && !s.found; i++)
+		bucket_refs(assets->items[i].body.data, assets->items[i].body.len, SIZE_MAX, cloud_on_object_ref, &s);
+	return s.found;
+}
+
+/* The container exists and lists to no one. Azure answers a container whose blobs alone are public
+ * (and any other it hides) with 404 ResourceNotFound. */
+static bool cloud_listing_refused(const struct cloud_bucket *b)
+{
+	const struct http_response *r = b->r;
+	if (r->err)
+		return false;
+	if (r->status == 401 || r->status == 403)
+		return true;
+	return b->ref.provider == BUCKET_AZURE && r->status == 404 && r->body.data &&
+	       str_find(r->body.data, r->body.len, "<Code>ResourceNotFound</Code>");
+}
+
+static void cloud_emit_object(struct scan_target *t, const struct cloud_bucket *b, const struct probe *p,
+			      const struct http_response *r, const char *url)
+{
+	char ct[128];
+	modutil_content_type(r, ct, sizeof(ct));
+	struct buf ev;
+	buf_init(&ev, 4096);
+	buf_appends(&ev, "GET without credentials: ");
+	const char *as = probe_report(p, r->status, ct, r->body.data, r->body.len, &ev);
+	buf_appendf(&ev, " (as %s)", as);
+	/* as bad as the same file on the site: an .env with credentials is CRITICAL */
+	const struct check_def *def = catalogue_get(as);
+	char *detail = xasprintf("%s in %s %s", p->detail, bucket_provider_name(b->ref.provider), b->ref.name);
+	struct finding_spec spec = {
+		.check = "cloud.bucket-object-public", .location = url, .detail = detail, .evidence = buf_str(&ev),
+		.severity = def ? (int)def->severity : -1,
+	};
+	scan_emit(t, "cloud", &spec);
+	free(detail);
+	buf_release(&ev);
+}
+
+/*
+ * Sensitive objects in the site's own containers that refuse a listing: an object can be
+ * public-read all the same. Never guessed containers (they may be someone else's), at most
+ * CLOUD_OBJECT_BUCKETS per run, each asked for a random key first (a not-found answer to learn)
+ * and then for the probes' paths, judged by the exposure probes' matchers.
+ */
+static void cloud_objects(struct scan_target *t, const struct scan_assets *assets, const struct cloud_ctx *c)
+{
+	struct probe_list l;
+	const struct probe *sel[CLOUD_MAX_OBJECTS];
+	const struct cloud_bucket *bk[CLOUD_OBJECT_BUCKETS];
+	size_t nb = 0;
+	for (size_t i = 0; i < c->n && nb < CLOUD_OBJECT_BUCKETS; i++) {
+		const struct cloud_bucket *b = &c->items[i];
+		if (b->guessed || !cloud_listing_refused(b))
+			continue;
+		char *key = xasprintf("%s/%s", b->ref.origin, b->ref.name);
+		if (scan_claim(t, "cloud-objects", key, CLOUD_OBJECT_BUCKETS))
+			bk[nb++] = b;
+		free(key);
+	}
+	if (!nb || modutil_probe_list(&l, "probes/exposure.json"))
+		return;
+	size_t np = cloud_object_probes(&l, sel, ARRAY_SIZE(sel));
+	struct http_batch *batch = http_batch_new(scan_http(t));
+	char base[CLOUD_OBJECT_BUCKETS][64];
+	struct http_response *resp[CLOUD_OBJECT_BUCKETS][CLOUD_MAX_OBJECTS + 1];
+	for (size_t i = 0; i < nb; i++) {
+		modutil_random_path(base[i], sizeof(base[i]), "");
+		for (size_t k = 0; k <= np; k++) {
+			char *url = bucket_object_url(&bk[i]->ref, (k ? sel[k - 1]->path : base[i]) + 1);
+			resp[i][k] = modutil_probe_add(batch, k ? sel[k - 1] : NULL, url);
+			free(url);
+		}
+	}
+	scan_progress(t, "cloud", "%zu objects in %zu containers that refuse a listing", np * nb, nb);
+	http_batch_wait(batch);
+	for (size_t i = 0; i < nb && !scan_aborted(t); i++) {
+		struct soft404 notfound = {0};
+		if (!resp[i][0]->err)
+			soft404_learn(&notfound, base[i], resp[i][0]->status, resp[i][0]->body.data, resp[i][0]->body.len);
+		for (size_t k = 1; k <= np; k++) {
+			const struct probe *p = sel[k - 1];
+			if (!modutil_probe_hit(p, p->path, resp[i][k], &notfound) ||
+			    cloud_object_referenced(assets, &bk[i]->ref, p->path + 1))
+				continue;
+			char *url = bucket_object_url(&bk[i]->ref, p->path + 1);
+			cloud_emit_object(t, bk[i], p, resp[i][k], url);
+			free(url);
+		}
+	}
+	http_batch_free(batch);
+	probe_list_release(&l);
+}
+
 static void cloud_buckets(struct scan_target *t, const struct scan_assets *assets)
 {
-	struct cloud_ctx c = {.t = t, .skip_s3_hosts = scan_module_selected(t, "discover")};
+	struct cloud_ctx c = {.t = t, .s3_hosts_discovered = scan_module_selected(t, "discover")};
 	for (size_t i = 0; i < assets->n && c.n < CLOUD_MAX_REFS; i++)
 		bucket_refs(assets->items[i].body.data, assets->items[i].body.len, CLOUD_MAX_REFS, cloud_on_ref, &c);
 	cloud_guesses(&c);
@@ -105,11 +255,14 @@ static void cloud_buckets(struct scan_target *t, const struct scan_assets *asset
 	for (size_t i = 0; i < c.n; i++) {
 		const struct http_response *r = c.items[i].r;
 		struct bucket_listing l;
-		if (!scan_aborted(t) && !r->err && r->status == 200 && !bucket_parse_listing(r->body.data, r->body.len, &l))
+		if (!scan_aborted(t) && !c.items[i].listed_elsewhere && !r->err && r->status == 200 &&
+		    !bucket_parse_listing(r->body.data, r->body.len, &l))
 			cloud_emit_listing(t, urls[i], bucket_provider_name(c.items[i].ref.provider), c.items[i].ref.name, &l,
 					   c.items[i].guessed);
 		free(urls[i]);
 	}
+	if (!scan_aborted(t))
+		cloud_objects(t, assets, &c);
 	http_batch_free(b);
 }
 
@@ -159,6 +312,7 @@ static void cloud_run(struct scan_target *t)
 
 const struct module cloud_module = {
 	.name = "cloud",
-	.summary = "Listable S3/GCS/Azure containers referenced by or named after the site; cloud metadata in answers",
+	.summary = "Listable S3/GCS/Azure containers referenced by or named after the site, sensitive public objects in "
+		   "the site's own; cloud metadata in answers",
 	.run = cloud_run,
 };

@@ -145,6 +145,28 @@ int modutil_probe_list(struct probe_list *l, const char *path)
 static const char *const modutil_baseline_suffixes[] = {"", ".bak", "/"};
 #define MODUTIL_NBASE ARRAY_SIZE(modutil_baseline_suffixes)
 
+struct http_response *modutil_probe_add(struct http_batch *b, const struct probe *p, const char *url)
+{
+	char range[64];
+	const char *hdrs[2] = {NULL, NULL};
+	size_t max = MODUTIL_PROBE_BODY_MAX;
+	if (p && p->range_bytes) {
+		/* a heap dump or an archive: its first bytes prove it, the rest is not ours to take */
+		snprintf(range, sizeof(range), "Range: bytes=0-%ld", p->range_bytes - 1);
+		hdrs[0] = range;
+		max = (size_t)p->range_bytes;
+	}
+	struct http_request req = {.url = url, .method = "GET", .max_body = max, .headers = hdrs};
+	return http_batch_add(b, &req);
+}
+
+bool modutil_probe_hit(const struct probe *p, const char *path, const struct http_response *r,
+		       const struct soft404 *notfound)
+{
+	return !r->err && matcher_test(&p->match, r->status, r->body.data, r->body.len) &&
+	       !soft404_matches(notfound, path, r->status, r->body.data, r->body.len);
+}
+
 /* A probe's path or detail with {host} replaced by the target's host name. */
 static char *modutil_fill(const char *tmpl, const char *hostname)
 {
@@ -164,8 +186,6 @@ size_t modutil_probe_paths(struct scan_target *t, const char *module, const stru
 	for (size_t i = 0; i < l->n + MODUTIL_NBASE; i++) {
 		const char *path;
 		const struct probe *p = i < MODUTIL_NBASE ? NULL : &l->items[i - MODUTIL_NBASE];
-		char range[64];
-		const char *hdrs[2] = {NULL, NULL};
 		if (!p) {
 			modutil_random_path(base[i], sizeof(base[i]), modutil_baseline_suffixes[i]);
 			path = base[i];
@@ -174,16 +194,8 @@ size_t modutil_probe_paths(struct scan_target *t, const char *module, const stru
 		} else {
 			continue;
 		}
-		size_t max = MODUTIL_PROBE_BODY_MAX;
-		if (p && p->range_bytes) {
-			/* a heap dump or an archive: its first bytes prove it, the rest is not ours to take */
-			snprintf(range, sizeof(range), "Range: bytes=0-%ld", p->range_bytes - 1);
-			hdrs[0] = range;
-			max = (size_t)p->range_bytes;
-		}
 		char *url = xasprintf("%s%s", t->base_url, path);
-		struct http_request req = {.url = url, .method = "GET", .max_body = max, .headers = hdrs};
-		resp[i] = http_batch_add(b, &req);
+		resp[i] = modutil_probe_add(b, p, url);
 		free(url);
 	}
 	scan_progress(t, module, "%zu probes", l->n);
@@ -203,9 +215,7 @@ size_t modutil_probe_paths(struct scan_target *t, const char *module, const stru
 	for (size_t i = 0; i < l->n; i++) {
 		const struct http_response *r = resp[i + MODUTIL_NBASE];
 		const struct probe *p = &l->items[i];
-		if (!r || r->err || !matcher_test(&p->match, r->status, r->body.data, r->body.len))
-			continue;
-		if (soft404_matches(&notfound, paths[i], r->status, r->body.data, r->body.len) ||
+		if (!r || !modutil_probe_hit(p, paths[i], r, &notfound) ||
 		    (strcmp(paths[i], "/") && soft404_matches(&mainpage, paths[i], r->status, r->body.data, r->body.len)))
 			continue;
 		char *url = xasprintf("%s%s", t->base_url, paths[i]);

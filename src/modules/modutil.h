@@ -4,6 +4,7 @@
 #include "base/http.h"
 #include "engine/scan.h"
 #include "modules/matcher.h"
+#include "modules/soft404.h"
 
 /* Small helpers the web modules share. */
 
@@ -33,6 +34,12 @@ int modutil_probe_list(struct probe_list *l, const char *path);
  * is no not-found answer (nor the main page repeated). Returns how many were emitted.
  */
 size_t modutil_probe_paths(struct scan_target *t, const char *module, const struct probe_list *l);
+/* Adds the GET of url for probe p to b (p NULL: a not-found baseline): body capped, only the
+ * probe's range_bytes when it says so. The answer is the batch's. */
+struct http_response *modutil_probe_add(struct http_batch *b, const struct probe *p, const char *url);
+/* True if answer r for path is what probe p looks for and none of the not-found answers learnt. */
+bool modutil_probe_hit(const struct probe *p, const char *path, const struct http_response *r,
+		       const struct soft404 *notfound);
 /* modutil_probe_paths with the embedded probe list at path, reporting progress. */
 void modutil_probe_file(struct scan_target *t, const char *module, const char *path);
 /* The value of attribute name inside the tag text [s, e) (after the tag name), into out; false if absent. */

@@ -258,14 +258,15 @@ static void test_token_params(void **state)
 
 struct refs_seen {
 	int n;
-	char got[8][400];
+	char got[8][600];
 };
 
 static void on_ref(void *ud, const struct bucket_ref *r)
 {
 	struct refs_seen *s = ud;
 	if (s->n < 8)
-		snprintf(s->got[s->n], sizeof(s->got[0]), "%d %s %s %d", (int)r->provider, r->origin, r->name, r->virtual_host);
+		snprintf(s->got[s->n], sizeof(s->got[0]), "%d %s %s %d %s", (int)r->provider, r->origin, r->name, r->virtual_host,
+			 r->object);
 	s->n++;
 }
 
@@ -281,17 +282,41 @@ static void test_bucket_refs(void **state)
 			 " k='https://Bad_Name.s3.amazonaws.com/' l='https://acct1.blob.core.windows.net/' ";
 	bucket_refs(js, strlen(js), 16, on_ref, &s);
 	assert_int_equal(s.n, 6);
-	assert_string_equal(s.got[0], "0 https://my-assets.s3.amazonaws.com my-assets 1");
-	assert_string_equal(s.got[1], "0 https://s3.eu-west-1.amazonaws.com exports.v2 0");
-	assert_string_equal(s.got[2], "0 https://logs.s3-us-west-2.amazonaws.com logs 1");
-	assert_string_equal(s.got[3], "1 http://storage.googleapis.com:8080 gcs_b 0");
-	assert_string_equal(s.got[4], "1 https://storage.googleapis.com jsonb 0");
-	assert_string_equal(s.got[5], "2 https://acct1.blob.core.windows.net public 0");
+	assert_string_equal(s.got[0], "0 https://my-assets.s3.amazonaws.com my-assets 1 x.png");
+	assert_string_equal(s.got[1], "0 https://s3.eu-west-1.amazonaws.com exports.v2 0 r.csv");
+	assert_string_equal(s.got[2], "0 https://logs.s3-us-west-2.amazonaws.com logs 1 ");
+	assert_string_equal(s.got[3], "1 http://storage.googleapis.com:8080 gcs_b 0 x");
+	assert_string_equal(s.got[4], "1 https://storage.googleapis.com jsonb 0 ");
+	assert_string_equal(s.got[5], "2 https://acct1.blob.core.windows.net public 0 x");
 	struct bucket_ref r = {.provider = BUCKET_AZURE};
 	str_copy(r.origin, sizeof(r.origin), "https://a.blob.core.windows.net");
 	str_copy(r.name, sizeof(r.name), "c");
 	char *u = bucket_listing_url(&r);
 	assert_string_equal(u, "https://a.blob.core.windows.net/c?restype=container&comp=list&maxresults=100");
+	free(u);
+	u = bucket_object_url(&r, ".env");
+	assert_string_equal(u, "https://a.blob.core.windows.net/c/.env");
+	free(u);
+	/* the key a reference names, up to where the URL ends (port, query, quote, escape) */
+	const char *keys = "'https://bk1.s3.amazonaws.com:8443/dir/.env?x-id=1' \"https://s3.amazonaws.com/bk2/db.sql.gz#a\""
+			   " https://storage.googleapis.com/bk3/k%20y.png\\/x (https://bk4.storage.googleapis.com/id_rsa)";
+	memset(&s, 0, sizeof(s));
+	bucket_refs(keys, strlen(keys), 16, on_ref, &s);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.got[0], "0 https://bk1.s3.amazonaws.com:8443 bk1 1 dir/.env");
+	assert_string_equal(s.got[1], "0 https://s3.amazonaws.com bk2 0 db.sql.gz");
+	assert_string_equal(s.got[2], "1 https://storage.googleapis.com bk3 0 k%20y.png");
+	assert_string_equal(s.got[3], "1 https://bk4.storage.googleapis.com bk4 1 id_rsa");
+	struct bucket_ref vh = {.provider = BUCKET_S3, .virtual_host = true};
+	str_copy(vh.origin, sizeof(vh.origin), "https://bk1.s3.amazonaws.com:8443");
+	str_copy(vh.name, sizeof(vh.name), "bk1");
+	u = bucket_object_url(&vh, "backup.zip");
+	assert_string_equal(u, "https://bk1.s3.amazonaws.com:8443/backup.zip");
+	free(u);
+	vh.virtual_host = false;
+	str_copy(vh.origin, sizeof(vh.origin), "https://s3.amazonaws.com");
+	u = bucket_object_url(&vh, "backup.zip");
+	assert_string_equal(u, "https://s3.amazonaws.com/bk1/backup.zip");
 	free(u);
 	/* malformed and truncated */
 	const char *bad[] = {"amazonaws.com", ".s3.amazonaws.com", "s3.amazonaws.com/", "s3.amazonaws.com:",

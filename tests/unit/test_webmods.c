@@ -725,6 +725,23 @@ static void catalogue_entries_are_complete(void **state)
 		}
 		probe_list_release(&l);
 	}
+	/* The cloud module's bucket objects are exposure probes of fixed paths (a bucket has no {host}). */
+	struct probe_list ex;
+	load_probes("probes/exposure.json", &ex);
+	size_t clen;
+	const char *ctext = rule_text("probes/cloud.json", &clen);
+	json_t *croot = json_loadb(ctext, clen, JSON_REJECT_DUPLICATES, NULL);
+	json_t *objs = json_object_get(croot, "bucket_objects");
+	assert_true(json_array_size(objs) >= 4 && json_array_size(objs) <= 16);
+	size_t oi;
+	json_t *ov;
+	json_array_foreach(objs, oi, ov) {
+		const struct probe *p = probe_by_id(&ex, json_string_value(ov));
+		if (!p->path || strstr(p->path, "{host}"))
+			fail_msg("bucket object %s has no fixed path", p->id);
+	}
+	json_decref(croot);
+	probe_list_release(&ex);
 	/* And the engine's loader accepts them all. */
 	assert_int_equal(catalogue_load(NULL), 0);
 	const char *key;
