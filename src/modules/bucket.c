@@ -74,6 +74,12 @@ static void bucket_origin(struct bucket_ref *r, const char *text, const char *hs
 	str_lower(r->origin);
 }
 
+bool bucket_storage_host(const char *hostname)
+{
+	return str_ends_with(hostname, ".amazonaws.com") || str_ends_with(hostname, "storage.googleapis.com") ||
+	       str_ends_with(hostname, ".blob.core.windows.net");
+}
+
 void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, const struct bucket_ref *r), void *ud)
 {
 	static const struct {

@@ -20,6 +20,8 @@ struct bucket_ref {
 
 /* Calls fn for each storage container URL in text (at most max references). */
 void bucket_refs(const char *text, size_t len, size_t max, void (*fn)(void *ud, const struct bucket_ref *r), void *ud);
+/* True if the host name is a storage provider's (*.amazonaws.com, *storage.googleapis.com, *.blob.core.windows.net). */
+bool bucket_storage_host(const char *hostname);
 /* The URL that asks the container for a short listing (caller frees). */
 char *bucket_listing_url(const struct bucket_ref *r);
 /* The URL of the object key (no leading '/', URL-safe) in the container (caller frees). */

@@ -67,8 +67,9 @@ static void cloud_guesses(struct cloud_ctx *c)
 	const char *text = modutil_rule("discovery/hosts.json", &len);
 	char err[128], site[256];
 	struct discover_rules *rules = text ? discover_rules_parse(text, len, err, sizeof(err)) : NULL;
-	/* the registrable name ("acme" of shop.acme.co.uk); nothing to derive from an IP address */
-	bool ok = rules && discover_site(rules, c->t->hostname, site, sizeof(site));
+	/* the registrable name ("acme" of shop.acme.co.uk); nothing to derive from an IP address, nor
+	 * from a bucket host (a discovered target): its name is the provider's, not the site's */
+	bool ok = rules && !bucket_storage_host(c->t->hostname) && discover_site(rules, c->t->hostname, site, sizeof(site));
 	discover_rules_free(rules);
 	if (!ok)
 		return;
@@ -115,8 +116,8 @@ static size_t cloud_object_probes(const struct probe_list *l, const struct probe
 				p = &l->items[k];
 		/* a bucket has no host name to put in a {host} path */
 		if (!p || !p->path || strstr(p->path, "{host}") || n == max)
-			log_error("rules/probes/cloud.json: bucket object %s is no exposure probe of a fixed path (or one too many)",
-				  id ? id : "?");
+			log_error("rules/probes/cloud.json: bucket object %s: not an exposure probe of a fixed path, or past %zu",
+				  id ? id : "?", max);
 		else
 			sel[n++] = p;
 	}
@@ -193,8 +194,10 @@ static void cloud_objects(struct scan_target *t, const struct scan_assets *asset
 	struct probe_list l;
 	const struct probe *sel[CLOUD_MAX_OBJECTS];
 	const struct cloud_bucket *bk[CLOUD_OBJECT_BUCKETS];
-	size_t nb = 0;
-	for (size_t i = 0; i < c->n && nb < CLOUD_OBJECT_BUCKETS; i++) {
+	if (modutil_probe_list(&l, "probes/exposure.json"))
+		return;
+	size_t np = cloud_object_probes(&l, sel, ARRAY_SIZE(sel)), nb = 0;
+	for (size_t i = 0; np && i < c->n && nb < CLOUD_OBJECT_BUCKETS; i++) {
 		const struct cloud_bucket *b = &c->items[i];
 		if (b->guessed || !cloud_listing_refused(b))
 			continue;
@@ -203,9 +206,10 @@ static void cloud_objects(struct scan_target *t, const struct scan_assets *asset
 			bk[nb++] = b;
 		free(key);
 	}
-	if (!nb || modutil_probe_list(&l, "probes/exposure.json"))
+	if (!nb) {
+		probe_list_release(&l);
 		return;
-	size_t np = cloud_object_probes(&l, sel, ARRAY_SIZE(sel));
+	}
 	struct http_batch *batch = http_batch_new(scan_http(t));
 	char base[CLOUD_OBJECT_BUCKETS][64];
 	struct http_response *resp[CLOUD_OBJECT_BUCKETS][CLOUD_MAX_OBJECTS + 1];

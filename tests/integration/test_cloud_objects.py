@@ -24,6 +24,9 @@ HOST = "objy.test"
 TLS = fw.make_tls_context(tempfile.mkdtemp(prefix="secscan-cloud-objects-"))
 GUESS_ADDR = f"127.{random.randint(64, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
 GUESSES = ["objy", "objy-assets", "objy-static", "objy-backup", "objy-uploads", "objy-media"]
+# what guessing from a discovered bucket host's own name would give: the provider's names, never asked
+NOT_GUESSES = [f"{site}{suffix}" for site in ("amazonaws", "windows")
+               for suffix in ("", "-assets", "-static", "-backup", "-uploads", "-media")]
 
 SECRET = "Sup3rS3cretBucketPassw0rd"
 ENV = f"APP_ENV=production\nDB_HOST=db.internal\nDB_PASSWORD={SECRET}\n"
@@ -61,7 +64,7 @@ def storage(requests):
         host = h.headers.get("Host", "").split(":")[0]
         path, _, query = h.path.partition("?")
         requests.append((h.command, host, path, query))
-        if "max-keys" in query or "comp=list" in query:
+        if "max-keys" in query or "comp=list" in query or (path == "/" and "windows.net" not in host):
             return {"storage.googleapis.com": GCS_DENIED,
                     "objyacct.blob.core.windows.net": AZ_HIDDEN}.get(host, DENIED)
         if host == "objy-cdn.s3.amazonaws.com":  # every key is the same public image
@@ -96,7 +99,7 @@ def site(port):
     return app
 
 
-def test_public_objects():
+def scan(modules):
     requests = []
     store = sstest.FixtureServer(storage(requests), ssl_context=TLS)
     guess = None
@@ -108,12 +111,12 @@ def test_public_objects():
         if guess:
             guess.__enter__()
         try:
-            args = ["scan", f"http://{HOST}:{app.port}/", "--json", "--allow-private", "--modules", "cloud",
+            args = ["scan", f"http://{HOST}:{app.port}/", "--json", "--allow-private", "--modules", modules,
                     "--timeout", "5000", "--resolve", f"{HOST}:{app.port}:127.0.0.1"]
             for h in ("objy-private.s3.amazonaws.com", "objy-cdn.s3.amazonaws.com",
                       "storage.googleapis.com", "objyacct.blob.core.windows.net"):
                 args += ["--resolve", f"{h}:{store.port}:127.0.0.1"]
-            for g in GUESSES:
+            for g in GUESSES + NOT_GUESSES:
                 args += ["--resolve", f"{g}.s3.amazonaws.com:443:{GUESS_ADDR if guess else '127.0.0.1'}"]
             p = sstest.run_cli(*args)
         finally:
@@ -123,6 +126,11 @@ def test_public_objects():
     doc = json.loads(p.stdout)
     assert doc["status"] == "completed", doc
     assert all(m == "GET" for m, _, _, _ in requests), requests
+    return doc, p.stdout, requests, store.port
+
+
+def test_public_objects():
+    doc, out, requests, port = scan("cloud")
     found = sorted((f["check"], f["severity"], f["title"]) for f in doc["findings"])
     assert found == [
         ("cloud.bucket-object-public", "CRITICAL", "Compressed SQL dump /dump.sql.gz in GCS bucket objy-gcs is readable by anyone"),
@@ -130,10 +138,10 @@ def test_public_objects():
         ("cloud.bucket-object-public", "CRITICAL", "Private key /id_rsa in Azure container public is readable by anyone"),
     ], found
     env = [f for f in doc["findings"] if "/.env" in f["title"]][0]
-    assert env["location"] == f"https://objy-private.s3.amazonaws.com:{store.port}/.env", env
+    assert env["location"] == f"https://objy-private.s3.amazonaws.com:{port}/.env", env
     assert "DB_PASSWORD=<redacted, 25 chars>" in env["evidence"], env
     assert "exposure.env-credentials" in env["evidence"], env
-    assert SECRET not in p.stdout
+    assert SECRET not in out
     # four containers per run: the fifth (archive, referenced last) is asked for its listing only
     asked = {(h, path.split("/")[1] if "blob" in h or "googleapis" in h else "") for _, h, path, q in requests if not q}
     assert asked == {("objy-private.s3.amazonaws.com", ""), ("objy-cdn.s3.amazonaws.com", ""),
@@ -147,5 +155,25 @@ def test_public_objects():
     assert len(objects) <= 4 * 13, len(objects)
 
 
+def test_discovered_buckets():
+    """With discover, bucket hosts are targets of their own (the cloud module only, which judges
+    their listing there); the objects are still asked for once, by the app's target that refers
+    to them, so nothing is reported twice; no name is guessed from a bucket host's own name."""
+    doc, _, requests, _ = scan("cloud,discover")
+    found = sorted((f["target"].split(":")[0], f["title"]) for f in doc["findings"])
+    assert found == [
+        ("objy.test", "Compressed SQL dump /dump.sql.gz in GCS bucket objy-gcs is readable by anyone"),
+        ("objy.test", "Environment file /.env in S3 bucket objy-private is readable by anyone"),
+        ("objy.test", "Private key /id_rsa in Azure container public is readable by anyone"),
+    ], found
+    # the bucket hosts were targets: their own main answer was asked for
+    roots = {h for _, h, path, q in requests if path == "/" and not q}
+    assert {"objy-private.s3.amazonaws.com", "objy-cdn.s3.amazonaws.com"} <= roots, roots
+    env = [r for r in requests if r[1] == "objy-private.s3.amazonaws.com" and r[2] == "/.env"]
+    assert len(env) == 1, env
+    hosts = {h for _, h, _, _ in requests}
+    assert not hosts & {f"{g}.s3.amazonaws.com" for g in NOT_GUESSES}, hosts
+
+
 if __name__ == "__main__":
-    sstest.main([test_public_objects])
+    sstest.main([test_public_objects, test_discovered_buckets])
