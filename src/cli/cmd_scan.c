@@ -11,6 +11,7 @@
 #include "engine/catalogue.h"
 #include "engine/module.h"
 #include "engine/scan.h"
+#include "modules/dns_anchor.h"
 #include "report/report.h"
 #include "store/store.h"
 #include <arpa/inet.h>
@@ -45,7 +46,7 @@ struct scan_cli {
 struct scan_args {
 	const char *target;
 	bool json, allow_private;
-	const char *modules, *rules_dir, *ca_file, *resolver, *ports;
+	const char *modules, *rules_dir, *ca_file, *resolver, *trust_anchor, *ports;
 	const char *fix_file, *sarif_file, *junit_file;
 	const char *baseline; /* a previous --json output */
 	const char *server, *key, *compare_to; /* the scan runs on a secscan server */
@@ -87,6 +88,8 @@ static void usage(FILE *out)
 		"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable, as curl's)\n"
 		"  --allow-addr ADDR      let the SSRF guard pass this one numeric address (repeatable)\n"
 		"  --resolver ADDR[:PORT] DNS server the dns module asks (default: the system's)\n"
+		"  --trust-anchor FILE    DS or DNSKEY records (zone-file format) the dns module also\n"
+		"                         validates DNSSEC from: a private root, an internal zone\n"
 		"  --ports LIST           TCP ports the network module scans, e.g. 1-1000 or 22,80,8000-8100\n"
 		"                         (default: ~100 ports where exposed services live)\n"
 		"  --rules DIR            add the check rule files (*.json) of DIR\n"
@@ -134,7 +137,7 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR,
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_TRUST_ANCHOR, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR,
 	       O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
@@ -147,6 +150,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"ca-file", required_argument, NULL, O_CA_FILE},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"resolver", required_argument, NULL, O_RESOLVER},
+		{"trust-anchor", required_argument, NULL, O_TRUST_ANCHOR},
 		{"ports", required_argument, NULL, O_PORTS},
 		{"expiry-days", required_argument, NULL, O_EXPIRY_DAYS},
 		{"fix", required_argument, NULL, O_FIX},
@@ -244,6 +248,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 				return 2;
 			}
 			a->resolver = optarg;
+			break;
+		}
+		case O_TRUST_ANCHOR: {
+			char err[512];
+			if (dns_anchor_file_check(optarg, err, sizeof(err))) {
+				fprintf(stderr, "secscan scan: --trust-anchor %s\n", err);
+				return 2;
+			}
+			a->trust_anchor = optarg;
 			break;
 		}
 		case O_PORTS: {
@@ -784,6 +797,7 @@ int cmd_scan(int argc, char **argv)
 	o.budget_ms = a.budget_s * 1000;
 	o.modules = a.modules;
 	o.resolver = a.resolver;
+	o.trust_anchor = a.trust_anchor;
 	o.ports = a.ports;
 	if (a.expiry_days)
 		o.expiry_warn_days = (int)a.expiry_days;

@@ -23,7 +23,7 @@ struct target_ctx {
 
 struct scan_run {
 	struct scan_options opt;
-	char *modules, *resolver, *ports, *user_agent, *ca_file;
+	char *modules, *resolver, *trust_anchor, *ports, *user_agent, *ca_file;
 	char **resolve, **allow_addrs;
 	struct scan_sink sink;
 	pthread_mutex_t mu; /* targets, seen, error, http, sink calls */
@@ -281,6 +281,7 @@ struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_
 	run->sink = *sink;
 	run->modules = dup_opt(opt->modules);
 	run->resolver = dup_opt(opt->resolver);
+	run->trust_anchor = dup_opt(opt->trust_anchor);
 	run->ports = dup_opt(opt->ports);
 	run->user_agent = dup_opt(opt->http.user_agent);
 	run->ca_file = dup_opt(opt->http.ca_file);
@@ -288,6 +289,7 @@ struct scan_run *scan_run_new(const struct scan_options *opt, const struct scan_
 	run->allow_addrs = strv_dup(opt->http.allow_addrs);
 	run->opt.modules = run->modules;
 	run->opt.resolver = run->resolver;
+	run->opt.trust_anchor = run->trust_anchor;
 	run->opt.ports = run->ports;
 	run->opt.http.user_agent = run->user_agent;
 	run->opt.http.ca_file = run->ca_file;
@@ -374,6 +376,7 @@ void scan_run_free(struct scan_run *run)
 	strv_free(run->allow_addrs);
 	free(run->modules);
 	free(run->resolver);
+	free(run->trust_anchor);
 	free(run->ports);
 	free(run->user_agent);
 	free(run->ca_file);

@@ -32,6 +32,8 @@ struct scan_options {
 	int max_targets;       /* targets per run, discovered ones included (default 10) */
 	int expiry_warn_days;  /* certificate expiry warning window (default 30) */
 	const char *resolver;  /* DNS server "ADDR[:PORT]" for the dns module; NULL = system */
+	const char *trust_anchor; /* file of DS/DNSKEY records the dns module also validates DNSSEC
+	                           * from (a private root, an internal zone); NULL = the root's only */
 	const char *ports;     /* TCP ports for the network module ("1-1000", "22,80,8000-8100");
 	                        * NULL = the list of rules/ports/default.json */
 	int crawl_max_pages;   /* same-site pages linked from the main page that the crawl fetches (10) */

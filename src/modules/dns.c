@@ -9,10 +9,10 @@
 #include "base/url.h"
 #include "engine/module.h"
 #include "engine/rules_embedded.h"
+#include "modules/dns_anchor.h"
 #include "modules/dns_policy.h"
 #include "modules/dns_wire.h"
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <poll.h>
 #include <unbound.h>
 
@@ -53,6 +53,7 @@ struct dns_ctx {
 	bool have_resolver;
 	struct sock_addr resolver;
 	char fwd[80];        /* "addr@port" for libunbound */
+	const char *anchor_file; /* the user's trust anchors (--trust-anchor), or NULL */
 	int64_t deadline;
 	struct dns_takeover_set providers;
 };
@@ -372,7 +373,7 @@ static void check_wildcard(struct dns_ctx *c, const struct dq *q)
 
 /* --- DNSSEC --- */
 
-static struct ub_ctx *new_ub(struct dns_ctx *c, bool anchors);
+static struct ub_ctx *new_ub(struct dns_ctx *c, bool validate, bool root);
 
 static void check_dnssec(struct dns_ctx *c, const struct dq *dnskey, const struct dq *root)
 {
@@ -380,23 +381,32 @@ static void check_dnssec(struct dns_ctx *c, const struct dq *dnskey, const struc
 		check_failed(c, "DNSKEY lookup", dq_error(dnskey));
 		return;
 	}
-	if (!dq_answer(dnskey, DNS_DNSKEY, 0)) {
-		emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
+	bool signed_zone = dq_answer(dnskey, DNS_DNSKEY, 0) != NULL;
+	/* Validation needs a chain from an anchor: the root's when the resolver serves the root's keys
+	 * (a server that only holds the zone cannot), or the user's own. With the user's anchors an
+	 * unsigned answer is validated too: under an anchor it is bogus (signatures stripped). */
+	bool root_keys = dq_answer(root, DNS_DNSKEY, 0) != NULL;
+	bool own = c->anchor_file != NULL;
+	if (!own && !(signed_zone && root_keys)) {
+		if (signed_zone)
+			log_info("dns: %s is signed; the resolver does not serve the root keys, so it is not validated",
+				 c->zone);
+		else
+			emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
 		return;
 	}
-	/* Validation needs the chain from the root; a server that only holds the zone cannot give it. */
-	if (!dq_answer(root, DNS_DNSKEY, 0)) {
-		log_info("dns: %s is signed; the resolver does not serve the root keys, so it is not validated", c->zone);
-		return;
-	}
-	struct ub_ctx *v = new_ub(c, true);
+	struct ub_ctx *v = new_ub(c, true, root_keys);
 	if (!v)
 		return;
 	struct dq q;
 	dq_set(&q, c->zone, DNS_SOA);
 	ask(c, v, &q, 1);
-	if (!q.err && q.res && q.res->bogus)
+	if (q.err)
+		check_failed(c, "DNSSEC validation", dq_error(&q));
+	else if (q.res && q.res->bogus)
 		emit(c, "dns.dnssec-bogus", c->zone, c->zone, q.res->why_bogus ? q.res->why_bogus : "validation failed", -1);
+	else if (!signed_zone)
+		emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
 	dq_release(&q);
 	ub_ctx_delete(v);
 }
@@ -603,24 +613,8 @@ static void check_takeover(struct dns_ctx *c, struct tk_name *v, size_t n)
 
 /* --- set-up --- */
 
-static int add_anchors(struct ub_ctx *ub)
-{
-	const struct embedded_file *f = rules_embedded_find("dns/root-anchors.json");
-	if (!f)
-		return SS_ENOTFOUND;
-	json_t *root = json_loadb(f->data, f->len, 0, NULL);
-	json_t *arr = json_object_get(root, "anchors");
-	size_t i, added = 0;
-	json_t *a;
-	json_array_foreach(arr, i, a) {
-		if (json_is_string(a) && ub_ctx_add_ta(ub, json_string_value(a)) == 0)
-			added++;
-	}
-	json_decref(root);
-	return added ? 0 : SS_EINVAL;
-}
-
-static struct ub_ctx *new_ub(struct dns_ctx *c, bool anchors)
+/* validate: with the user's trust anchors, and the root's when root is true */
+static struct ub_ctx *new_ub(struct dns_ctx *c, bool validate, bool root)
 {
 	struct ub_ctx *ub = ub_ctx_create();
 	if (!ub)
@@ -634,10 +628,12 @@ static struct ub_ctx *new_ub(struct dns_ctx *c, bool anchors)
 	} else if (!rc) {
 		ub_ctx_resolvconf(ub, NULL); /* none usable: libunbound resolves from the root itself */
 	}
-	if (!rc && anchors && add_anchors(ub) < 0) {
+	if (!rc && validate && root && dns_anchor_add_root(ub) < 0) {
 		log_warn("dns: no DNSSEC trust anchors compiled in (rules/dns/root-anchors.json)");
 		rc = -1;
 	}
+	if (!rc && validate && c->anchor_file)
+		rc = dns_anchor_add_file(ub, c->anchor_file);
 	if (rc) {
 		log_error("dns: cannot set up the resolver: %s", rc > -100 && rc < 0 ? ub_strerror(rc) : "bad option");
 		ub_ctx_delete(ub);
@@ -648,8 +644,8 @@ static struct ub_ctx *new_ub(struct dns_ctx *c, bool anchors)
 
 static void dns_run(struct scan_target *t)
 {
-	struct dns_ctx c = {.t = t, .host = t->hostname};
 	const struct scan_options *o = scan_options_of(t);
+	struct dns_ctx c = {.t = t, .host = t->hostname, .anchor_file = o->trust_anchor};
 	struct sock_addr probe;
 	/* IP targets have no zone of their own; localhost and single labels have none on the internet */
 	if (sock_addr_from_ip(&probe, t->hostname, 0) == 0 || dns_name_under(t->hostname, "localhost") ||
@@ -668,7 +664,7 @@ static void dns_run(struct scan_target *t)
 		snprintf(c.fwd, sizeof(c.fwd), "%s@%d", ip, sock_addr_port(&c.resolver));
 		c.have_resolver = true;
 	}
-	c.ub = new_ub(&c, false);
+	c.ub = new_ub(&c, false, false);
 	if (!c.ub)
 		return;
 	dns_takeover_load_embedded(&c.providers);

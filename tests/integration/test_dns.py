@@ -1,8 +1,10 @@
 """The dns module against a real authoritative server (Knot DNS, started here on a loopback port)
 holding one zone per case, through `secscan scan URL --json --allow-private --modules dns
 --resolver 127.0.0.1:PORT`: missing or permissive mail policies, open zone transfers, wildcards,
-dangling CNAMEs to cloud providers, a well-configured zone with nothing above INFO, and a server
-answering garbage that ends in a clear error."""
+dangling CNAMEs to cloud providers, a well-configured zone with nothing above INFO, DNSSEC
+validated from a private trust anchor (--trust-anchor, DS and DNSKEY records of keys Knot made for
+the zones here): a good chain, a stale anchor and stripped signatures, and a server answering
+garbage that ends in a clear error."""
 import json
 import os
 import random
@@ -59,11 +61,22 @@ _dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:d@good.example"
 _dmarc IN TXT "v=DMARC1; p=reject"
 @ IN CAA 0 issue "letsencrypt.org"
 """),
+    # signed, validated from the test's own trust anchors (ANCHORED below)
+    "anchored.example": (False, SOA + """@ IN A 127.0.0.1
+@ IN TXT "v=spf1 -all"
+_dmarc IN TXT "v=DMARC1; p=reject"
+@ IN CAA 0 issue "letsencrypt.org"
+"""),
+    # signed, but the anchor the scan is given is not its key (a stale DS after a key rollover)
+    "stale.example": (False, SOA + "@ IN A 127.0.0.1\n"),
+    # unsigned, although an anchor says it is signed (signatures stripped on the way)
+    "stripped.example": (False, SOA + "@ IN A 127.0.0.1\n"),
     # the providers' side of the dangling names
     "herokuapp.com": (False, SOA),
     "nowhere.example": (False, SOA),
     "s3.amazonaws.com": (False, SOA + "* IN A 127.0.0.1\n"),
 }
+SIGNED = ("signed.example", "anchored.example", "stale.example")
 
 
 def dns_query(port, name, qtype=6, tcp=False):
@@ -95,7 +108,7 @@ class Knot:
             with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
                 f.write(f"$ORIGIN {zone}.\n$TTL 300\n{text}")
             conf.append(f"  - domain: {zone}\n    file: {zone}.zone\n" + ("    acl: anyone\n" if open_xfr else "")
-                        + ("    dnssec-signing: on\n" if zone == "signed.example" else ""))
+                        + ("    dnssec-signing: on\n" if zone in SIGNED else ""))
         self.conf = os.path.join(self.dir, "knot.conf")
         with open(self.conf, "w") as f:
             f.write("".join(conf))
@@ -116,11 +129,17 @@ class Knot:
             if self.proc.poll() is not None:
                 raise AssertionError("knotd exited: " + open(os.path.join(self.dir, "knot.log")).read())
             try:
-                # ready once the signed zone has its keys
-                return len(dns_query(self.port, "signed.example", qtype=48)) > 100
+                # ready once the signed zones have their keys
+                return all(len(dns_query(self.port, z, qtype=48)) > 100 for z in SIGNED)
             except OSError:
                 return False
         sstest.wait_for(ready, timeout=15, what="knotd")
+
+    def keys(self, zone, what):
+        """The zone's key signing key as keymgr prints it: what is "ds" or "dnskey"."""
+        p = subprocess.run(["keymgr", "-c", self.conf, zone, what], capture_output=True, text=True, timeout=10,
+                           check=True)
+        return [line for line in p.stdout.splitlines() if line.startswith(zone + ".")]
 
     def __exit__(self, *exc):
         sstest.stop(self.proc)
@@ -141,11 +160,11 @@ def site(handler):
     return 200, [("Content-Type", "text/html")], body
 
 
-def scan(resolver_port, http, domain, budget="60"):
+def scan(resolver_port, http, domain, budget="60", extra=()):
     args = ["scan", f"http://{domain}:{http.port}", "--json", "--allow-private", "--modules", "dns",
             "--resolver", f"127.0.0.1:{resolver_port}", "--budget", budget,
             "--resolve", f"{domain}:{http.port}:127.0.0.1",
-            "--resolve", f"assets.{domain}:{http.port}:127.0.0.1"]
+            "--resolve", f"assets.{domain}:{http.port}:127.0.0.1", *extra]
     p = sstest.run_cli(*args, timeout=120)
     assert p.returncode in (0, 1), f"secscan exited {p.returncode}: {p.stderr}"
     doc = json.loads(p.stdout)
@@ -207,6 +226,62 @@ def test_zones():
     assert checks(signed) == [], checks(signed)
 
 
+def test_trust_anchor():
+    knot, http = ENV["knot"], ENV["http"]
+    ds = knot.keys("anchored.example", "ds")
+    assert len(ds) >= 1 and all(" DS " in line for line in ds), ds
+    other = [line.split(" ", 1)[1] for line in ds]
+    anchors = os.path.join(knot.dir, "anchors.ds")
+    with open(anchors, "w") as f:
+        # as an administrator would keep them: comments, and the DS of each private zone
+        f.write("; private DNSSEC trust anchors\n" + "\n".join(ds) + "\n"
+                + "".join(f"stale.example. {rr}\n" for rr in other)
+                + "".join(f"stripped.example. {rr}  ; signed, says the anchor\n" for rr in other))
+    given = ["--trust-anchor", anchors]
+
+    # (a) a good chain from the anchor: validated, nothing to say
+    started = time.time()
+    good = scan(knot.port, http, "anchored.example", extra=given)
+    assert checks(good) == [], good["findings"]
+    # the same with the key itself (DNSKEY) as the anchor
+    keyfile = os.path.join(knot.dir, "anchors.key")
+    with open(keyfile, "w") as f:
+        f.write("\n".join(knot.keys("anchored.example", "dnskey")) + "\n")
+    assert checks(scan(knot.port, http, "anchored.example", extra=["--trust-anchor", keyfile])) == []
+
+    # (b) the anchor does not match the zone's key: bogus, with the validator's reason
+    stale = scan(knot.port, http, "stale.example", extra=given)
+    bogus = find(stale, "dns.dnssec-bogus")
+    assert len(bogus) == 1 and bogus[0]["severity"] == "HIGH", stale["findings"]
+    assert "validation failure <stale.example. SOA IN>" in bogus[0]["evidence"], bogus
+    assert "DS" in bogus[0]["evidence"] and "trust anchor stale.example." in bogus[0]["evidence"], bogus
+    assert not find(stale, "dns.dnssec-absent") and not find(stale, "dns.check-failed"), stale["findings"]
+    # an unsigned zone under an anchor: its answers are bogus, not merely unsigned
+    stripped = scan(knot.port, http, "stripped.example", extra=given)
+    bogus = find(stripped, "dns.dnssec-bogus")
+    assert len(bogus) == 1 and "validation failure <stripped.example. SOA IN>" in bogus[0]["evidence"], bogus
+    assert not find(stripped, "dns.dnssec-absent"), stripped["findings"]
+
+    # (c) an unsigned zone no anchor covers: absent, as without anchors
+    plain = scan(knot.port, http, "good.example", extra=given)
+    assert checks(plain) == [("dns.dnssec-absent", "INFO")], checks(plain)
+    # a signed zone no anchor covers, on a server without the root's keys: not judged
+    assert checks(scan(knot.port, http, "signed.example", extra=given)) == []
+    elapsed = time.time() - started
+    assert elapsed < 20, elapsed
+
+    # a file that is no anchor file is refused before the scan starts
+    bad = os.path.join(knot.dir, "anchors.bad")
+    for text, why in (("; nothing here\n", "no DS or DNSKEY record"),
+                      ("x.example. DS 1 13 2 zz\n", "hex encoding expected")):
+        with open(bad, "w") as f:
+            f.write(text)
+        p = sstest.run_cli("scan", "x.example", "--modules", "dns", "--trust-anchor", bad)
+        assert p.returncode == 2 and f"--trust-anchor {bad}: " in p.stderr and why in p.stderr, p.stderr
+    p = sstest.run_cli("scan", "x.example", "--trust-anchor", bad + ".missing")
+    assert p.returncode == 2 and "cannot be read" in p.stderr, p.stderr
+
+
 class GarbageDns:
     """Answers every DNS query, over UDP and TCP, with random bytes."""
 
@@ -265,7 +340,7 @@ def main():
         raise SystemExit("knotd missing: run scripts/install-deps.sh")
     with Knot() as knot, sstest.FixtureServer(site) as http:
         ENV.update(knot=knot, http=http)
-        sstest.main([test_zones, test_garbage_server])
+        sstest.main([test_zones, test_trust_anchor, test_garbage_server])
 
 
 if __name__ == "__main__":
