@@ -375,6 +375,26 @@ static void check_wildcard(struct dns_ctx *c, const struct dq *q)
 
 static struct ub_ctx *new_ub(struct dns_ctx *c, bool validate, bool root);
 
+/* Asks the zone's SOA through a validating resolver (the root's anchors too when root is true);
+ * true when the answer is bogus, and then says why. */
+static bool validate_zone(struct dns_ctx *c, bool root)
+{
+	struct ub_ctx *v = new_ub(c, true, root);
+	if (!v)
+		return false;
+	struct dq q;
+	dq_set(&q, c->zone, DNS_SOA);
+	ask(c, v, &q, 1);
+	bool bogus = !q.err && q.res && q.res->bogus;
+	if (q.err)
+		check_failed(c, "DNSSEC validation", dq_error(&q));
+	else if (bogus)
+		emit(c, "dns.dnssec-bogus", c->zone, c->zone, q.res->why_bogus ? q.res->why_bogus : "validation failed", -1);
+	dq_release(&q);
+	ub_ctx_delete(v);
+	return bogus;
+}
+
 static void check_dnssec(struct dns_ctx *c, const struct dq *dnskey, const struct dq *root)
 {
 	if (!dq_ok(dnskey)) {
@@ -386,29 +406,13 @@ static void check_dnssec(struct dns_ctx *c, const struct dq *dnskey, const struc
 	 * (a server that only holds the zone cannot), or the user's own. With the user's anchors an
 	 * unsigned answer is validated too: under an anchor it is bogus (signatures stripped). */
 	bool root_keys = dq_answer(root, DNS_DNSKEY, 0) != NULL;
-	bool own = c->anchor_file != NULL;
-	if (!own && !(signed_zone && root_keys)) {
-		if (signed_zone)
-			log_info("dns: %s is signed; the resolver does not serve the root keys, so it is not validated",
-				 c->zone);
-		else
-			emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
-		return;
-	}
-	struct ub_ctx *v = new_ub(c, true, root_keys);
-	if (!v)
-		return;
-	struct dq q;
-	dq_set(&q, c->zone, DNS_SOA);
-	ask(c, v, &q, 1);
-	if (q.err)
-		check_failed(c, "DNSSEC validation", dq_error(&q));
-	else if (q.res && q.res->bogus)
-		emit(c, "dns.dnssec-bogus", c->zone, c->zone, q.res->why_bogus ? q.res->why_bogus : "validation failed", -1);
-	else if (!signed_zone)
+	bool bogus = false;
+	if (c->anchor_file || (signed_zone && root_keys))
+		bogus = validate_zone(c, root_keys);
+	else if (signed_zone)
+		log_info("dns: %s is signed; the resolver does not serve the root keys, so it is not validated", c->zone);
+	if (!signed_zone && !bogus)
 		emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
-	dq_release(&q);
-	ub_ctx_delete(v);
 }
 
 /* --- zone transfer --- */

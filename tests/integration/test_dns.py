@@ -2,9 +2,11 @@
 holding one zone per case, through `secscan scan URL --json --allow-private --modules dns
 --resolver 127.0.0.1:PORT`: missing or permissive mail policies, open zone transfers, wildcards,
 dangling CNAMEs to cloud providers, a well-configured zone with nothing above INFO, DNSSEC
-validated from a private trust anchor (--trust-anchor, DS and DNSKEY records of keys Knot made for
-the zones here): a good chain, a stale anchor and stripped signatures, and a server answering
+validated from a private trust anchor (--trust-anchor, DS and DNSKEY records of keys made here):
+a good chain, a stale anchor, expired signatures and stripped signatures, and a server answering
 garbage that ends in a clear error."""
+import base64
+import calendar
 import json
 import os
 import random
@@ -79,6 +81,55 @@ _dmarc IN TXT "v=DMARC1; p=reject"
 SIGNED = ("signed.example", "anchored.example", "stale.example")
 
 
+def name_wire(name):
+    return b"".join(bytes([len(x)]) + x.lower().encode() for x in name.rstrip(".").split(".")) + b"\0"
+
+
+def ecdsa_raw(der):
+    """ECDSA-Sig-Value (DER: SEQUENCE of INTEGER r, s) as DNSSEC wants it: r || s, 32 bytes each."""
+    out, i = b"", 2
+    for _ in range(2):
+        n = der[i + 1]
+        out += der[i + 2:i + 2 + n].lstrip(b"\0").rjust(32, b"\0")
+        i += 2 + n
+    return out
+
+
+def presigned(zone, inception, expiration, ttl=300):
+    """The text of a small zone signed here (Knot cannot sign in the past) with a new ECDSA P-256
+    key, every RRSIG valid from inception to expiration ("YYYYMMDDHHMMSS" UTC), and the key as a
+    DNSKEY trust anchor."""
+    ns = f"ns1.{zone}"
+    soa = name_wire(ns) + name_wire(f"hostmaster.{zone}") + struct.pack(">IIIII", 1, 3600, 600, 86400, 300)
+    times = [calendar.timegm(time.strptime(t, "%Y%m%d%H%M%S")) for t in (expiration, inception)]
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="secscan-key-") as d:
+        key = os.path.join(d, "k.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key], check=True)
+        pub = subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-outform", "DER"], capture_output=True,
+                             check=True).stdout[-64:]
+        dnskey = struct.pack(">HBB", 257, 3, 13) + pub
+        tag = sum(b << 8 if i % 2 == 0 else b for i, b in enumerate(dnskey))
+        tag = (tag + (tag >> 16)) & 0xFFFF
+        anchor = f"{zone}. DNSKEY 257 3 13 {base64.b64encode(pub).decode()}"
+        for owner, tname, tcode, text, wire in [
+                (zone, "SOA", 6, f"{ns}. hostmaster.{zone}. 1 3600 600 86400 300", soa),
+                (zone, "NS", 2, f"{ns}.", name_wire(ns)),
+                (zone, "A", 1, "127.0.0.1", bytes([127, 0, 0, 1])),
+                (ns, "A", 1, "127.0.0.1", bytes([127, 0, 0, 1])),
+                (zone, "DNSKEY", 48, anchor.split(" DNSKEY ")[1], dnskey)]:
+            labels = len(owner.split("."))
+            # RFC 4034 3.1.8.1: the RRSIG fields, then the set in canonical form (one record each here)
+            data = struct.pack(">HBBIIIH", tcode, 13, labels, ttl, *times, tag) + name_wire(zone) \
+                + name_wire(owner) + struct.pack(">HHIH", tcode, 1, ttl, len(wire)) + wire
+            der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=data, capture_output=True,
+                                 check=True).stdout
+            lines += [f"{owner}. {ttl} IN {tname} {text}",
+                      f"{owner}. {ttl} IN RRSIG {tname} 13 {labels} {ttl} {expiration} {inception} {tag} {zone}. "
+                      + base64.b64encode(ecdsa_raw(der)).decode()]
+    return "\n".join(lines) + "\n", anchor
+
+
 def dns_query(port, name, qtype=6, tcp=False):
     q = struct.pack(">HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0)
     q += b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
@@ -89,9 +140,10 @@ def dns_query(port, name, qtype=6, tcp=False):
 
 
 class Knot:
-    """knotd on 127.0.0.1:port serving ZONES from a temporary directory."""
+    """knotd on 127.0.0.1:port serving zones ({name: (open to transfers, text)}) from a temporary
+    directory; it signs those of SIGNED."""
 
-    def __init__(self):
+    def __init__(self, zones):
         self.dir = tempfile.mkdtemp(prefix="secscan-knot-")
         # free on both UDP and TCP: a port free on TCP alone may be some resolver's UDP source port
         udp, tcp = sstest.bind_udp_tcp()
@@ -104,7 +156,7 @@ class Knot:
                 f"template:\n  - id: default\n    storage: {self.dir}\n",
                 "acl:\n  - id: anyone\n    address: 0.0.0.0/0\n    action: transfer\n",
                 "zone:\n"]
-        for zone, (open_xfr, text) in ZONES.items():
+        for zone, (open_xfr, text) in zones.items():
             with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
                 f.write(f"$ORIGIN {zone}.\n$TTL 300\n{text}")
             conf.append(f"  - domain: {zone}\n    file: {zone}.zone\n" + ("    acl: anyone\n" if open_xfr else "")
@@ -236,7 +288,8 @@ def test_trust_anchor():
         # as an administrator would keep them: comments, and the DS of each private zone
         f.write("; private DNSSEC trust anchors\n" + "\n".join(ds) + "\n"
                 + "".join(f"stale.example. {rr}\n" for rr in other)
-                + "".join(f"stripped.example. {rr}  ; signed, says the anchor\n" for rr in other))
+                + "".join(f"stripped.example. {rr}  ; signed, says the anchor\n" for rr in other)
+                + ENV["expired_anchor"] + "\n")
     given = ["--trust-anchor", anchors]
 
     # (a) a good chain from the anchor: validated, nothing to say
@@ -256,6 +309,13 @@ def test_trust_anchor():
     assert "validation failure <stale.example. SOA IN>" in bogus[0]["evidence"], bogus
     assert "DS" in bogus[0]["evidence"] and "trust anchor stale.example." in bogus[0]["evidence"], bogus
     assert not find(stale, "dns.dnssec-absent") and not find(stale, "dns.check-failed"), stale["findings"]
+    # signatures that expired (in 2020): bogus (unbound checks the dates after the signature itself,
+    # so this also says the signatures made here are right)
+    expired = scan(knot.port, http, "expired.example", extra=given)
+    bogus = find(expired, "dns.dnssec-bogus")
+    assert len(bogus) == 1 and "validation failure <expired.example. SOA IN>: signature expired" in bogus[0][
+        "evidence"], expired["findings"]
+    assert not find(expired, "dns.dnssec-absent"), expired["findings"]
     # an unsigned zone under an anchor: its answers are bogus, not merely unsigned
     stripped = scan(knot.port, http, "stripped.example", extra=given)
     bogus = find(stripped, "dns.dnssec-bogus")
@@ -338,8 +398,10 @@ ENV = {}
 def main():
     if not shutil.which("knotd"):
         raise SystemExit("knotd missing: run scripts/install-deps.sh")
-    with Knot() as knot, sstest.FixtureServer(site) as http:
-        ENV.update(knot=knot, http=http)
+    # signed here with signatures that expired in 2020
+    expired, expired_anchor = presigned("expired.example", "20190101000000", "20200101000000")
+    with Knot(dict(ZONES, **{"expired.example": (False, expired)})) as knot, sstest.FixtureServer(site) as http:
+        ENV.update(knot=knot, http=http, expired_anchor=expired_anchor)
         sstest.main([test_zones, test_trust_anchor, test_garbage_server])
 
 
