@@ -5,6 +5,7 @@
 #include "base/common.h"
 #include "base/clock.h"
 #include "base/sock.h"
+#include "modules/dns_anchor.h"
 #include "modules/dns_policy.h"
 #include "modules/dns_wire.h"
 #include <netinet/in.h>
@@ -442,6 +443,42 @@ static void axfr_against_hostile_servers_ends_in_clear_errors(void **state)
 	dns_axfr_result_release(&r);
 }
 
+/* dns_anchor_file_check on a file holding text: 0, or SS_EINVAL with err containing want. */
+static void anchor_file(const char *text, int rc, const char *want)
+{
+	char path[] = "/tmp/secscan-anchor-XXXXXX", err[512] = "";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(dns_anchor_file_check(path, err, sizeof(err)), rc);
+	if (want) {
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, want));
+	}
+	unlink(path);
+}
+
+static void trust_anchor_files_are_checked(void **state)
+{
+	(void)state;
+	/* DS and DNSKEY records as keymgr and dnssec-dsfromkey print them, with comments */
+	anchor_file("; corp anchors\ncorp.example. DS 17299 13 2 "
+		    "d863c0de9be303e77295013d061bfaf4b4655b17aa042c757a1fed818b2301c7 ; KSK 2026\n",
+		    0, NULL);
+	anchor_file("corp.example. 3600 IN DNSKEY 257 3 13 iyKpr7w8Us6+eIveprWouLCL1wA+IUUciM1oPTkpcyPb3KQMIw+Zq"
+		    "3iSU4aGPV5FcsrcWY6d1HGUShUm8/J86Q==\n", 0, NULL);
+	anchor_file("", SS_EINVAL, "no DS or DNSKEY record");
+	anchor_file("; corp.example. DS 17299 13 2 d863 (a comment, not a record)\n", SS_EINVAL,
+		    "no DS or DNSKEY record");
+	anchor_file("corp.example. A 192.0.2.1\n", SS_EINVAL, "no DS or DNSKEY record");
+	/* libunbound's own reading of the file decides, and its reason is kept */
+	anchor_file("corp.example. DS 17299 13 2 zz\n", SS_EINVAL, "hex");
+	char err[256];
+	assert_int_equal(dns_anchor_file_check("/nonexistent/anchors.ds", err, sizeof(err)), SS_EIO);
+	assert_non_null(strstr(err, "cannot be read"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +492,7 @@ int main(void)
 		cmocka_unit_test(takeover_fingerprints_match),
 		cmocka_unit_test(axfr_stream_is_followed),
 		cmocka_unit_test(axfr_against_hostile_servers_ends_in_clear_errors),
+		cmocka_unit_test(trust_anchor_files_are_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
