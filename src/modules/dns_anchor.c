@@ -50,8 +50,8 @@ static bool has_anchor_record(char *text)
 /* Lets libunbound read the file, catching its first error message into why. */
 static int unbound_reads(const char *path, char *why, size_t whylen)
 {
-	char log[1024] = "";
-	FILE *out = fmemopen(log, sizeof(log) - 1, "w");
+	char logbuf[1024] = "";
+	FILE *out = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
 	struct ub_ctx *ub = ub_ctx_create();
 	if (!ub) {
 		if (out)
@@ -74,7 +74,7 @@ static int unbound_reads(const char *path, char *why, size_t whylen)
 		fclose(out);
 	if (!rc)
 		return 0;
-	const char *msg = strstr(log, "error: ");
+	const char *msg = strstr(logbuf, "error: ");
 	if (msg) {
 		msg += strlen("error: ");
 		snprintf(why, whylen, "%.*s", (int)strcspn(msg, "\n"), msg);

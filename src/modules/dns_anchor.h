@@ -20,7 +20,8 @@ int dns_anchor_add_file(struct ub_ctx *ub, const char *path);
 
 /* Checks that path holds at least one DS or DNSKEY record and that libunbound accepts the file
  * (no network: only the local name "localhost" is asked). 0, or SS_EIO (unreadable), SS_ETOOBIG
- * (over 1 MiB) or SS_EINVAL, with "PATH: why" in err. */
+ * (over 1 MiB) or SS_EINVAL, with "PATH: why" in err. Call it before scans start: it borrows
+ * libunbound's process-wide log stream to read the reason. */
 int dns_anchor_file_check(const char *path, char *err, size_t errlen);
 
 #endif
