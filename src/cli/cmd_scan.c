@@ -137,8 +137,8 @@ static bool modules_ok(const char *list)
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
-	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_TRUST_ANCHOR, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT, O_ALLOW_ADDR,
-	       O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO };
+	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_TRUST_ANCHOR, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT,
+	       O_ALLOW_ADDR, O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},

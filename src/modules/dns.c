@@ -8,7 +8,6 @@
 #include "base/str.h"
 #include "base/url.h"
 #include "engine/module.h"
-#include "engine/rules_embedded.h"
 #include "modules/dns_anchor.h"
 #include "modules/dns_policy.h"
 #include "modules/dns_wire.h"
@@ -410,7 +409,8 @@ static void check_dnssec(struct dns_ctx *c, const struct dq *dnskey, const struc
 	if (c->anchor_file || (signed_zone && root_keys))
 		bogus = validate_zone(c, root_keys);
 	else if (signed_zone)
-		log_info("dns: %s is signed; the resolver does not serve the root keys, so it is not validated", c->zone);
+		log_info("dns: %s is signed; the resolver does not serve the root keys and no --trust-anchor was "
+			 "given, so it is not validated", c->zone);
 	if (!signed_zone && !bogus)
 		emit(c, "dns.dnssec-absent", c->zone, c->zone, "no DNSKEY record at the zone apex", -1);
 }
