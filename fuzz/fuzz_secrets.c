@@ -20,12 +20,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct secret_scanner *s;
 	if (!s && !(s = secret_scanner_new(secret_rules_default())))
 		__builtin_trap();
-	/* the same bytes in one piece and split in two, at a place the input chooses */
-	size_t n1 = 0, n2 = 0, cut = size ? data[0] % (size + 1) : 0;
-	secret_scan_buffer(s, data, size, true, check_hit, &n1);
-	secret_scanner_begin(s, true, check_hit, &n2);
+	/* the same bytes in one piece, then split in two at a place the input chooses: fed (copied),
+	 * mapped (looked at in place, lines counted back from the start), and read into the scanner's space */
+	size_t n = 0, cut = size ? data[0] % (size + 1) : 0;
+	secret_scan_buffer(s, data, size, true, check_hit, &n);
+	secret_scanner_begin(s, true, check_hit, &n);
 	secret_scanner_feed(s, data, cut);
 	secret_scanner_feed(s, data + cut, size - cut);
+	secret_scanner_end(s);
+	secret_scanner_begin(s, false, check_hit, &n);
+	secret_scanner_feed_mapped(s, data, cut);
+	secret_scanner_feed_mapped(s, data + cut, size - cut);
+	secret_scanner_end(s);
+	secret_scanner_begin(s, false, check_hit, &n);
+	memcpy(secret_scanner_space(s, cut), data, cut);
+	secret_scanner_commit(s, cut);
+	memcpy(secret_scanner_space(s, size - cut), data + cut, size - cut);
+	secret_scanner_commit(s, size - cut);
 	secret_scanner_end(s);
 	return 0;
 }
