@@ -91,7 +91,6 @@ static void srule_release(struct srule *r)
 	free(r->pub.fix);
 	free(r->pattern);
 	str_array_free(r->triggers, r->ntriggers);
-	free(r->trigger);
 	pcre2_code_free(r->re);
 	for (size_t i = 0; i < r->nallow; i++)
 		pcre2_code_free(r->allow[i]);
@@ -113,6 +112,25 @@ static unsigned pattern_max_width(const char *pattern, const char *id, char **er
 	unsigned w = info->max_width;
 	free(info);
 	return w;
+}
+
+/* "gate": {"find": "@", "stop": "/ \n", "within": 200}: a literal trigger counts only when find comes
+ * within that many bytes after it, before any stop byte (a URL's "://" with credentials before its path). */
+static int parse_gate(struct srule *r, json_t *gate, char **err)
+{
+	const char *find = json_str(gate, "find"), *stop = json_str(gate, "stop");
+	json_int_t within = json_integer_value(json_object_get(gate, "within"));
+	if (!r->ntriggers || !find || strlen(find) != 1 || !stop || within < 1 || within > SECRETS_WINDOW_MAX) {
+		err_set(err, "rule %s: a gate needs keywords or literals, one find byte, stop bytes and within 1..%d",
+			r->pub.id, SECRETS_WINDOW_MAX);
+		return SS_EINVAL;
+	}
+	r->gated = true;
+	r->gate_find = find[0];
+	r->gate_within = (uint32_t)within;
+	for (const unsigned char *p = (const unsigned char *)stop; *p; p++)
+		r->gate_stop[*p >> 3] |= (uint8_t)(1u << (*p & 7));
+	return 0;
 }
 
 static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
@@ -201,15 +219,9 @@ static int parse_rule(struct secret_rules *rs, json_t *o, char **err)
 	free(lits);
 	r.before = (uint32_t)json_integer_value(json_object_get(o, "before"));
 	r.window = (uint32_t)json_integer_value(json_object_get(o, "window"));
-	const char *trigger = json_str(o, "trigger");
-	if (trigger) {
-		/* its match ends anywhere in the secret's context: only the rule knows how far to look */
-		if (r.ntriggers || !r.before || !r.window || !pattern_ascii(trigger)) {
-			err_set(err, "rule %s: a trigger is ASCII, needs before and window, and excludes keywords and literals", id);
-			goto out;
-		}
-		r.trigger = xstrdup(trigger);
-	}
+	json_t *gate = json_object_get(o, "gate");
+	if (gate && parse_gate(&r, gate, err) < 0)
+		goto out;
 	rs->rules = xrealloc(rs->rules, (rs->n + 1) * sizeof(*rs->rules));
 	rs->rules[rs->n++] = r;
 	return 0;
@@ -221,10 +233,7 @@ out:
 /* Sets the rule's window around its candidates from the widest match of its pattern. */
 static int rule_set_width(struct srule *r, unsigned width, char **err)
 {
-	if (r->trigger) {
-		r->lookback = r->before;
-		r->lookahead = r->window;
-	} else if (r->ntriggers) {
+	if (r->ntriggers) {
 		/* the match may start a little (or 'before' bytes) before its trigger and runs at most window bytes after */
 		size_t kw = 0;
 		for (size_t k = 0; k < r->ntriggers; k++)
@@ -400,11 +409,7 @@ static int build_db(struct secret_rules *rs, char **err)
 	size_t k = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct srule *r = &rs->rules[i];
-		if (r->trigger) {
-			exprs[k] = r->trigger;
-			flags[k] = 0;
-			ids[k++] = (unsigned)i;
-		} else if (!r->ntriggers) {
+		if (!r->ntriggers) {
 			exprs[k] = r->pattern;
 			flags[k] = HS_FLAG_PREFILTER;
 			ids[k++] = (unsigned)i;

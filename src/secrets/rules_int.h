@@ -35,7 +35,10 @@ struct srule {
 	char **triggers;     /* when set, these literals trigger the rule instead of its pattern: */
 	size_t ntriggers;    /* its "keywords" (any case) first, then its "literals" (exact) */
 	size_t ncaseless;
-	char *trigger;       /* or this Vectorscan expression (for shapes no literal catches cheaply) */
+	bool gated;          /* a trigger counts only if the byte gate_find comes within gate_within bytes */
+	char gate_find;      /* after it, before any byte of gate_stop: a cheap check on common literals */
+	uint32_t gate_within;
+	uint8_t gate_stop[32]; /* bitmap of the bytes */
 	pcre2_code **allow;  /* values matching any of these are not secrets */
 	size_t nallow;
 	pcre2_code *pair_re; /* a companion secret that raises the severity when near */

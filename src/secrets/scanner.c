@@ -37,6 +37,7 @@ struct sctx {
 	size_t ncands, capcands;
 	const char *view;     /* bytes [base, base + winlen) of the stream: win, or the caller's chunk
 			       * while it is looked at in place */
+	uint64_t scan_end;    /* while Vectorscan scans: where the bytes it was given end */
 	bool borrowed;        /* view is the caller's memory between calls (a mapped file, readable from
 			       * its start): lines are counted only up to where a hit needs them */
 	char *win;            /* the bytes kept from one chunk to the next */
@@ -116,10 +117,30 @@ static int ctx_init(struct sctx *c, struct secret_scanner *s, struct sctx *paren
 	return 0;
 }
 
+static const char *at(const struct sctx *c, uint64_t off);
+
+/* false when a gated rule's trigger ending at off is not followed by its gate byte in time; bytes
+ * not scanned yet (the chunk's end) do not decide, the rule's pattern will. */
+static bool gate_open(const struct sctx *c, const struct srule *r, uint64_t off)
+{
+	uint64_t limit = off + r->gate_within, end = MIN(c->scan_end, limit);
+	for (uint64_t p = off; p < end; p++) {
+		unsigned char ch = (unsigned char)*at(c, p);
+		if (ch == (unsigned char)r->gate_find)
+			return true;
+		if (r->gate_stop[ch >> 3] & (1u << (ch & 7)))
+			return false;
+	}
+	return end < limit;
+}
+
 static int on_candidate(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ud)
 {
 	struct sctx *c = ud;
+	const struct secret_rules *rs = c->s->rules;
 	if (c->ncands >= MAX_CANDIDATES)
+		return 0;
+	if (id < rs->n && rs->rules[id].gated && !gate_open(c, &rs->rules[id], to))
 		return 0;
 	c->cands = xgrow(c->cands, &c->capcands, c->ncands + 1, sizeof(*c->cands));
 	c->cands[c->ncands++] = (struct cand){id, to};
@@ -533,6 +554,7 @@ static void trim(struct sctx *c)
 /* Scans the len bytes that follow the window in view, then handles the candidates that are ready. */
 static int ctx_commit(struct sctx *c, size_t len)
 {
+	c->scan_end = stream_end(c) + len;
 	if (hs_scan_stream(c->hs, c->view + c->winlen, len, 0, c->s->scratch, on_candidate, c) != HS_SUCCESS)
 		return SS_EIO;
 	c->winlen += len;
@@ -571,6 +593,7 @@ static int ctx_feed(struct sctx *c, const char *data, size_t len)
 
 static int ctx_finish(struct sctx *c)
 {
+	c->scan_end = stream_end(c);
 	int rc = hs_close_stream(c->hs, c->s->scratch, on_candidate, c) == HS_SUCCESS ? 0 : SS_EIO;
 	c->hs = NULL;
 	process(c, true);

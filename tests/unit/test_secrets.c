@@ -415,10 +415,10 @@ static void bad_rules_are_rejected_with_a_reason(void **state)
 		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"\\\\p{L}{4}\"}]}",
 		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"xy\", \"validators\": [\"nope\"]}]}",
 		"{\"rules\": [{\"id\": \"x\"}]}",
-		/* a trigger needs its window, excludes literals, and must be what Vectorscan matches exactly */
-		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"x[a-z]\"}]}",
-		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"x[a-z]\", \"literals\": [\"x\"], \"before\": 8, \"window\": 8}]}",
-		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"trigger\": \"(?<!a)x\", \"before\": 8, \"window\": 8}]}",
+		/* a gate needs literals to gate, one byte to find and a distance */
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"gate\": {\"find\": \"@\", \"stop\": \"/\", \"within\": 9}}]}",
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"literals\": [\"xyz\"], \"gate\": {\"find\": \"@@\", \"stop\": \"/\", \"within\": 9}}]}",
+		"{\"rules\": [{\"id\": \"x\", \"provider\": \"X\", \"name\": \"X\", \"severity\": \"HIGH\", \"fix\": \"f\", \"pattern\": \"x[a-z]{4}\", \"literals\": [\"xyz\"], \"gate\": {\"find\": \"@\", \"stop\": \"/\", \"within\": 0}}]}",
 		"not json",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
