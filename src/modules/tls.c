@@ -76,7 +76,7 @@ static bool any_accepted(const struct tls_enum *e)
 	for (size_t i = 0; i < ARRAY_SIZE(e->v); i++)
 		if (e->v[i].accepted)
 			return true;
-	return false;
+	return e->ssl2;
 }
 
 enum tls_port_state {
@@ -126,6 +126,21 @@ static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
 	} old[] = {{TLS_V_SSL3, "tls.sslv3-enabled"}, {TLS_V_10, "tls.tls10-enabled"},
 		   {TLS_V_11, "tls.tls11-enabled"}};
 	char ev[512];
+	if (e->ssl2) {
+		struct buf kinds;
+		buf_init(&kinds, 256);
+		for (size_t i = 0; i < e->ssl2_nkinds; i++) {
+			const char *name = tls_ssl2_kind_name(e->ssl2_kinds[i]);
+			if (name)
+				buf_appendf(&kinds, "%s%s", kinds.len ? ", " : "", name);
+			else
+				buf_appendf(&kinds, "%s0x%06x", kinds.len ? ", " : "", e->ssl2_kinds[i]);
+		}
+		snprintf(ev, sizeof(ev), "SSLv2 SERVER-HELLO on %s; cipher kinds: %s", c->location,
+			 kinds.len ? buf_str(&kinds) : "none listed");
+		buf_release(&kinds);
+		emit(c, "tls.sslv2-enabled", NULL, ev);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(old); i++) {
 		const struct tls_version_result *v = tls_enum_version(e, old[i].version);
 		if (!v->accepted)
@@ -136,7 +151,7 @@ static void version_findings(struct tls_ctx *c, const struct tls_enum *e)
 		emit(c, old[i].check, NULL, ev);
 	}
 	if (!tls_enum_version(e, TLS_V_13)->accepted) {
-		int best = 0;
+		int best = e->ssl2 ? TLS_V_SSL2 : 0;
 		for (size_t i = 0; i < ARRAY_SIZE(e->v); i++)
 			if (e->v[i].accepted)
 				best = e->v[i].version;
@@ -322,7 +337,17 @@ static void tls_run(struct scan_target *t)
 	case PORT_TLS:
 		break;
 	}
-	scan_progress(t, MOD, "%s: %d probes, %d answered", c.location, e.probes, e.answers);
+	/* Logged too: the probe count is what a slow or size-intolerant server costs. */
+	char *sum = xasprintf("%s: %d probes, %d answered, %d versions retried with compact hellos",
+			      c.location, e.probes, e.answers, e.retries);
+	scan_progress(t, MOD, "%s", sum);
+	log_info("tls: %s", sum);
+	free(sum);
+	for (size_t i = 0; i < ARRAY_SIZE(e.v); i++)
+		if (e.v[i].compact)
+			log_info("tls: %s: %s: the full ClientHello went unanswered; compact hellos: %s",
+				 c.location, tls_version_name(e.v[i].version),
+				 e.v[i].accepted ? "accepted" : "refused too");
 	if (e.limited)
 		scan_progress(t, MOD, "%s: enumeration cut short (probe bound, time budget or abort)",
 			      c.location);

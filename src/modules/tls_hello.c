@@ -12,6 +12,7 @@ const int tls_versions[5] = {TLS_V_SSL3, TLS_V_10, TLS_V_11, TLS_V_12, TLS_V_13}
 const char *tls_version_name(int version)
 {
 	switch (version) {
+	case TLS_V_SSL2: return "SSLv2";
 	case TLS_V_SSL3: return "SSLv3";
 	case TLS_V_10: return "TLS 1.0";
 	case TLS_V_11: return "TLS 1.1";
@@ -43,7 +44,13 @@ static unsigned suite_flags(const char *kx, const char *au, const char *enc, con
 					    "CECPQ1", "any", NULL};
 	static const char *const block[] = {"AES", "3DES", "DES", "Camellia", "ARIA", "SEED", "IDEA",
 					    "RC2", NULL};
+	/* What a server has with an ordinary RSA or ECDSA certificate (export forms included). */
+	static const char *const usual_kx[] = {"RSA", "DH", "ECDH", "any", "RSA(512)", "RSA(1024)",
+					       "DH(512)", "DH(1024)", NULL};
+	static const char *const usual_au[] = {"RSA", "ECDSA", "DSS", "any", "None", NULL};
 	unsigned f = 0;
+	if (!str_in(kx, usual_kx) || !str_in(au, usual_au))
+		f |= TLS_SUITE_RARE;
 	if (!strcmp(enc, "None"))
 		f |= TLS_SUITE_NULL;
 	if (exp)
@@ -213,6 +220,7 @@ static void put_list_ext(struct wr *w, unsigned type, const uint16_t *list, size
 	len_end(w, at, 2);
 }
 
+/* The extensions, without their block's length field. */
 static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 {
 	/* Named groups: the common ones first, then legacy curves so that old servers find one. */
@@ -223,7 +231,12 @@ static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 					   0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
 					   0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203,
 					   0x0201, 0x0202};
-	size_t all = len_begin(w, 2), at, inner, inner2;
+	/* The compact hello keeps what nearly every server has: X25519 and the NIST curves, ECDSA
+	 * and RSA (PKCS#1, PSS) with SHA-256/384 and SHA-1. */
+	static const uint16_t groups_compact[] = {29, 23, 24, 25};
+	static const uint16_t sigalgs_compact[] = {0x0403, 0x0503, 0x0804, 0x0805, 0x0401, 0x0501,
+						   0x0203, 0x0201};
+	size_t at, inner, inner2;
 
 	if (p->sni && *p->sni && !is_ip_literal(p->sni)) {
 		size_t n = strlen(p->sni);
@@ -235,14 +248,20 @@ static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 		len_end(w, inner, 2);
 		len_end(w, at, 2);
 	}
-	put_list_ext(w, 10, groups, ARRAY_SIZE(groups)); /* supported_groups */
+	if (p->compact)
+		put_list_ext(w, 10, groups_compact, ARRAY_SIZE(groups_compact));
+	else
+		put_list_ext(w, 10, groups, ARRAY_SIZE(groups)); /* supported_groups */
 
 	ext_begin(w, 11, &at); /* ec_point_formats: uncompressed */
 	put8(w, 1);
 	put8(w, 0);
 	len_end(w, at, 2);
 
-	put_list_ext(w, 13, sigalgs, ARRAY_SIZE(sigalgs)); /* signature_algorithms */
+	if (p->compact)
+		put_list_ext(w, 13, sigalgs_compact, ARRAY_SIZE(sigalgs_compact));
+	else
+		put_list_ext(w, 13, sigalgs, ARRAY_SIZE(sigalgs)); /* signature_algorithms */
 
 	if (p->version == TLS_V_13) {
 		uint8_t key[32];
@@ -269,7 +288,20 @@ static void put_extensions(struct wr *w, const struct tls_hello_params *p)
 		put8(w, 1);
 		len_end(w, at, 2);
 	}
-	len_end(w, all, 2);
+}
+
+/* RFC 7685 padding: a handshake message of 256 to 511 bytes (counted so far from its header, just
+ * after the 5-byte record header) is taken to 512, as browsers do for the F5 BIG-IP bug. */
+static void put_padding(struct wr *w)
+{
+	size_t len = w->len - 5, at;
+	if (len < 256 || len > 511)
+		return;
+	size_t pad = 512 - len >= 4 ? 512 - len - 4 : 0;
+	ext_begin(w, 21, &at);
+	for (size_t i = 0; i < pad; i++)
+		put8(w, 0);
+	len_end(w, at, 2);
 }
 
 int tls_hello_build(struct buf *out, const struct tls_hello_params *p)
@@ -308,8 +340,12 @@ int tls_hello_build(struct buf *out, const struct tls_hello_params *p)
 	put8(&w, 1); /* compression methods: null only */
 	put8(&w, 0);
 	/* SSLv3 servers may choke on extensions; every later version gets them. */
-	if (p->version != TLS_V_SSL3)
+	if (p->version != TLS_V_SSL3) {
+		size_t all = len_begin(&w, 2);
 		put_extensions(&w, p);
+		put_padding(&w);
+		len_end(&w, all, 2);
+	}
 	len_end(&w, hlen, 3);
 	len_end(&w, rlen, 2);
 	if (w.over || w.len - 5 > 16384)
@@ -456,4 +492,116 @@ int tls_answer_parse(const uint8_t *data, size_t len, struct tls_answer *ans, co
 		return SS_ETOOBIG;
 	}
 	return 0;
+}
+
+/* --- SSLv2 --- */
+
+const struct tls_ssl2_kind tls_ssl2_kinds[8] = {
+	{0x0700c0, "DES-CBC3-MD5"}, {0x050080, "IDEA-CBC-MD5"},   {0x030080, "RC2-CBC-MD5"},
+	{0x010080, "RC4-MD5"},      {0x060040, "DES-CBC-MD5"},    {0x080080, "RC4-64-MD5"},
+	{0x040080, "EXP-RC2-CBC-MD5"}, {0x020080, "EXP-RC4-MD5"},
+};
+
+const char *tls_ssl2_kind_name(uint32_t kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tls_ssl2_kinds); i++)
+		if (tls_ssl2_kinds[i].id == kind)
+			return tls_ssl2_kinds[i].name;
+	return NULL;
+}
+
+int tls_ssl2_hello_build(struct buf *out)
+{
+	uint8_t rec[2 + 9 + 3 * ARRAY_SIZE(tls_ssl2_kinds) + 16], challenge[16];
+	struct wr w = {rec, 0, sizeof(rec), false};
+	size_t body = sizeof(rec) - 2;
+	put8(&w, 0x80 | (unsigned)(body >> 8)); /* 2-byte header: no padding */
+	put8(&w, (unsigned)body);
+	put8(&w, 1); /* MSG-CLIENT-HELLO */
+	put16(&w, TLS_V_SSL2);
+	put16(&w, 3 * ARRAY_SIZE(tls_ssl2_kinds));
+	put16(&w, 0); /* session id */
+	put16(&w, sizeof(challenge));
+	for (size_t i = 0; i < ARRAY_SIZE(tls_ssl2_kinds); i++) {
+		put8(&w, tls_ssl2_kinds[i].id >> 16);
+		put16(&w, tls_ssl2_kinds[i].id & 0xffff);
+	}
+	crypto_random(challenge, sizeof(challenge));
+	put_bytes(&w, challenge, sizeof(challenge));
+	return buf_append(out, rec, w.len);
+}
+
+/* Checks a complete SERVER-HELLO message m of n bytes (n >= 1, m[0] == 4). */
+static int parse_ssl2_server_hello(const uint8_t *m, size_t n, struct tls_ssl2_answer *ans,
+				   const char **why)
+{
+	if (n < 11) {
+		*why = "SSLv2 SERVER-HELLO too short";
+		return SS_EINVAL;
+	}
+	size_t cert = rd16(m + 5), specs = rd16(m + 7), cid = rd16(m + 9);
+	if (m[1] != 0) {
+		*why = "SSLv2 SERVER-HELLO resumes a session the client never had";
+		return SS_EINVAL;
+	}
+	if (m[2] != 1 || rd16(m + 3) != TLS_V_SSL2) {
+		*why = "SSLv2 SERVER-HELLO with an unknown certificate type or version";
+		return SS_EINVAL;
+	}
+	if (11 + cert + specs + cid != n) {
+		*why = "SSLv2 SERVER-HELLO lengths do not add up to its record";
+		return SS_EINVAL;
+	}
+	if (!cert || specs % 3 || cid < 16 || cid > 32) {
+		*why = "SSLv2 SERVER-HELLO without a certificate or with malformed cipher specs or connection id";
+		return SS_EINVAL;
+	}
+	const uint8_t *sp = m + 11 + cert;
+	for (size_t i = 0; i < specs / 3 && ans->nkinds < TLS_SSL2_KINDS_MAX; i++)
+		ans->kinds[ans->nkinds++] = (uint32_t)sp[3 * i] << 16 | rd16(sp + 3 * i + 1);
+	ans->cert_len = cert;
+	ans->kind = TLS_SSL2_HELLO;
+	return 0;
+}
+
+int tls_ssl2_answer_parse(const uint8_t *data, size_t len, struct tls_ssl2_answer *ans, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	memset(ans, 0, sizeof(*ans));
+	if (!len)
+		return 0;
+	if (!(data[0] & 0x80)) {
+		/* Not an SSLv2 record: a TLS server answers with an alert (or, oddly, a hello). */
+		struct tls_answer t;
+		int rc = tls_answer_parse(data, len, &t, why);
+		if (!rc && t.kind != TLS_ANSWER_INCOMPLETE)
+			ans->kind = TLS_SSL2_REFUSED;
+		return rc;
+	}
+	if (len < 2)
+		return 0;
+	size_t rlen = (size_t)(data[0] & 0x7f) << 8 | data[1];
+	if (!rlen) {
+		*why = "empty SSLv2 record";
+		return SS_EINVAL;
+	}
+	if (len < 2 + rlen)
+		return 0;
+	const uint8_t *m = data + 2;
+	if (m[0] == 0) { /* MSG-ERROR: error code, 2 bytes */
+		if (rlen != 3) {
+			*why = "malformed SSLv2 ERROR message";
+			return SS_EINVAL;
+		}
+		ans->kind = TLS_SSL2_REFUSED;
+		return 0;
+	}
+	if (m[0] != 4) {
+		*why = "the server did not answer with an SSLv2 SERVER-HELLO";
+		return SS_EINVAL;
+	}
+	return parse_ssl2_server_hello(m, rlen, ans, why);
 }

@@ -15,18 +15,27 @@ enum job_kind {
 	JOB_FIRST, /* full offer for one version: accepted at all, and the server's pick */
 	JOB_CHAIN, /* a part of the offer, shrunk by one suite per accepted probe */
 	JOB_ORDER, /* two suites, in one order or the other */
+	JOB_SSL2,  /* the SSLv2 CLIENT-HELLO */
 };
 
 struct job {
 	enum job_kind kind;
-	int vi; /* index in tls_versions */
+	int vi; /* index in tls_versions; -1 for JOB_SSL2 */
 	uint16_t *offer;
 	size_t n;
-	int slot; /* JOB_ORDER: 0 or 1 */
+	int slot;         /* JOB_ORDER: 0 or 1 */
+	bool compact;     /* compact hellos; a compact JOB_FIRST offers the first TLS_COMPACT_SUITES */
+	size_t hello_len; /* bytes of the last hello sent */
 	struct job *next;
 };
 
-enum outcome { OUT_ACCEPT, OUT_REFUSE, OUT_FAIL };
+enum outcome {
+	OUT_ACCEPT,
+	OUT_REFUSE,     /* an alert (no suite of the offer) */
+	OUT_NO_VERSION, /* a protocol_version alert, or a hello for another version */
+	OUT_SILENT,     /* closed, reset or timed out without sending a byte */
+	OUT_FAIL,
+};
 
 struct conn {
 	int fd;
@@ -61,7 +70,8 @@ static struct job *job_new(enum job_kind kind, int vi, const uint16_t *offer, si
 	j->kind = kind;
 	j->vi = vi;
 	j->offer = xmalloc(MAX(n, 1) * sizeof(*offer));
-	memcpy(j->offer, offer, n * sizeof(*offer));
+	if (n)
+		memcpy(j->offer, offer, n * sizeof(*offer));
 	j->n = n;
 	return j;
 }
@@ -87,12 +97,24 @@ static struct job *queue_pop(struct prober *p)
 	return j;
 }
 
+static int job_version(const struct job *j)
+{
+	return j->kind == JOB_SSL2 ? TLS_V_SSL2 : tls_versions[j->vi];
+}
+
+/* The suites the job's next hello offers: a prefix of its offer. */
+static size_t job_offered(const struct job *j)
+{
+	return j->compact ? MIN(j->n, (size_t)TLS_COMPACT_SUITES) : j->n;
+}
+
 static void fail_note(struct prober *p, const struct job *j, const char *why)
 {
 	p->res->failures++;
-	if (!p->res->error[0])
+	/* The SSLv2 probe's failure says nothing about why TLS did not work. */
+	if (!p->res->error[0] && j->kind != JOB_SSL2)
 		snprintf(p->res->error, sizeof(p->res->error), "%s probe: %s",
-			 tls_version_name(tls_versions[j->vi]), why);
+			 tls_version_name(job_version(j)), why);
 }
 
 static bool offer_remove(struct job *j, uint16_t suite)
@@ -116,13 +138,77 @@ static void version_add_suite(struct tls_version_result *v, uint16_t suite)
 	v->suites[v->nsuites++] = suite;
 }
 
+/* Splits the rest of a JOB_FIRST's offer over parallel chains; compact chains get at most
+ * TLS_COMPACT_SUITES suites each. Frees j. */
+static void split_chains(struct prober *p, struct job *j)
+{
+	size_t k = MIN((size_t)CHAINS_PER_VERSION, j->n);
+	if (j->compact)
+		k = MAX(k, (j->n + TLS_COMPACT_SUITES - 1) / TLS_COMPACT_SUITES);
+	for (size_t i = 0; i < k; i++) {
+		size_t from = i * j->n / k, to = (i + 1) * j->n / k;
+		if (to > from) {
+			struct job *c = job_new(JOB_CHAIN, j->vi, j->offer + from, to - from);
+			c->compact = j->compact;
+			queue_push(p, c);
+		}
+	}
+	job_free(j);
+}
+
+/* Whether the job's hello is one that size-intolerant servers choke on. */
+static bool hello_large(const struct job *j)
+{
+	return j->hello_len >= 256 || j->n > TLS_COMPACT_SUITES;
+}
+
+/* The full hello of a version went unanswered: the same offer again, compact, its usual suites
+ * first (a PSK, SRP, GOST... suite is unlikely to be what the server accepts). */
+static void compact_retry(struct prober *p, struct job *j)
+{
+	size_t k = 0;
+	uint16_t *ranked = xmalloc(MAX(j->n, 1) * sizeof(*ranked));
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < j->n; i++) {
+			const struct tls_suite *s = tls_suite_find(j->offer[i]);
+			bool odd = !s || (s->flags & (TLS_SUITE_RARE | TLS_SUITE_NULL | TLS_SUITE_EXPORT |
+						      TLS_SUITE_ANON));
+			if (odd == (pass == 1))
+				ranked[k++] = j->offer[i];
+		}
+	}
+	memcpy(j->offer, ranked, j->n * sizeof(*ranked));
+	free(ranked);
+	j->compact = true;
+	p->res->retries++;
+	p->res->v[j->vi].compact = true;
+	queue_push(p, j);
+}
+
 /* Acts on the end of one probe: records what it taught and queues the follow-up. */
 static void job_done(struct prober *p, struct job *j, enum outcome o, uint16_t suite)
 {
+	if (j->kind == JOB_SSL2) {
+		job_free(j); /* the answer itself was recorded by conn_answer */
+		return;
+	}
 	struct tls_version_result *v = &p->res->v[j->vi];
 	if (j->kind == JOB_ORDER) {
 		p->order_pick[j->slot] = o == OUT_ACCEPT ? suite : -1;
 		job_free(j);
+		return;
+	}
+	if (j->kind == JOB_FIRST && o == OUT_SILENT && !j->compact && hello_large(j)) {
+		compact_retry(p, j);
+		return;
+	}
+	if (j->kind == JOB_FIRST && j->compact && o == OUT_REFUSE) {
+		/* The server answers compact hellos but had no suite of this part: the other
+		 * parts may still hold some. */
+		size_t done = job_offered(j);
+		memmove(j->offer, j->offer + done, (j->n - done) * sizeof(*j->offer));
+		j->n -= done;
+		split_chains(p, j);
 		return;
 	}
 	if (o != OUT_ACCEPT) {
@@ -134,13 +220,7 @@ static void job_done(struct prober *p, struct job *j, enum outcome o, uint16_t s
 	if (j->kind == JOB_FIRST) {
 		v->accepted = true;
 		v->preferred = suite;
-		size_t k = MIN((size_t)CHAINS_PER_VERSION, j->n);
-		for (size_t i = 0; i < k; i++) {
-			size_t from = i * j->n / k, to = (i + 1) * j->n / k;
-			if (to > from)
-				queue_push(p, job_new(JOB_CHAIN, j->vi, j->offer + from, to - from));
-		}
-		job_free(j);
+		split_chains(p, j);
 		return;
 	}
 	if (j->n)
@@ -153,10 +233,10 @@ static void job_done(struct prober *p, struct job *j, enum outcome o, uint16_t s
 static enum outcome judge(struct prober *p, struct job *j, const struct tls_answer *a, uint16_t *suite)
 {
 	if (a->kind == TLS_ANSWER_ALERT)
-		return OUT_REFUSE;
+		return a->alert == 70 ? OUT_NO_VERSION : OUT_REFUSE;
 	if (a->version != tls_versions[j->vi])
-		return OUT_REFUSE; /* the server fell back to another version */
-	for (size_t i = 0; i < j->n; i++) {
+		return OUT_NO_VERSION; /* the server fell back to another version */
+	for (size_t i = 0; i < job_offered(j); i++) {
 		if (j->offer[i] == a->suite) {
 			*suite = a->suite;
 			return OUT_ACCEPT;
@@ -191,16 +271,24 @@ static void conn_fail(struct prober *p, int i, const char *why)
 static void conn_start(struct prober *p, struct job *j)
 {
 	const struct tls_probe_config *cfg = p->cfg;
-	struct tls_hello_params hp = {tls_versions[j->vi], j->offer, j->n, cfg->sni};
 	struct conn *c = &p->conns[p->nconns];
+	int rc;
 
 	p->res->probes++;
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->out, TLS_HELLO_MAX);
-	buf_init(&c->in, TLS_ANSWER_MAX);
+	buf_init(&c->in, j->kind == JOB_SSL2 ? TLS_SSL2_ANSWER_MAX : TLS_ANSWER_MAX);
 	c->job = j;
 	c->deadline = clock_mono_ms() + cfg->timeout_ms;
-	if (tls_hello_build(&c->out, &hp)) {
+	if (j->kind == JOB_SSL2) {
+		rc = tls_ssl2_hello_build(&c->out);
+	} else {
+		struct tls_hello_params hp = {tls_versions[j->vi], j->offer, job_offered(j), cfg->sni,
+					      j->compact};
+		rc = tls_hello_build(&c->out, &hp);
+	}
+	j->hello_len = c->out.len;
+	if (rc) {
 		buf_release(&c->out);
 		buf_release(&c->in);
 		fail_note(p, j, "cannot build the ClientHello");
@@ -225,6 +313,55 @@ static void conn_start(struct prober *p, struct job *j)
 	conn_fail(p, p->nconns - 1, strerror(errno));
 }
 
+/* Parses what the connection received so far; returns true when the connection ended. */
+static bool conn_answer(struct prober *p, int i)
+{
+	struct conn *c = &p->conns[i];
+	const uint8_t *data = (const uint8_t *)c->in.data;
+	const char *why = NULL;
+	uint16_t suite = 0;
+	enum outcome o = OUT_FAIL;
+	int rc;
+	if (c->job->kind == JOB_SSL2) {
+		struct tls_ssl2_answer a;
+		rc = tls_ssl2_answer_parse(data, c->in.len, &a, &why);
+		if (!rc && a.kind == TLS_SSL2_INCOMPLETE)
+			return false;
+		if (!rc && a.kind == TLS_SSL2_HELLO) {
+			p->res->ssl2 = true;
+			p->res->ssl2_nkinds = a.nkinds;
+			memcpy(p->res->ssl2_kinds, a.kinds, sizeof(a.kinds));
+		}
+		o = OUT_REFUSE;
+	} else {
+		struct tls_answer a;
+		rc = tls_answer_parse(data, c->in.len, &a, &why);
+		if (!rc && a.kind == TLS_ANSWER_INCOMPLETE)
+			return false;
+		if (!rc)
+			o = judge(p, c->job, &a, &suite);
+	}
+	if (rc) {
+		conn_fail(p, i, why ? why : ss_strerror(rc));
+		return true;
+	}
+	p->res->answers++;
+	conn_end(p, i, o, suite);
+	return true;
+}
+
+/* The connection's time is up: silence after the hello may be a server choking on its size. */
+static void conn_timeout(struct prober *p, int i)
+{
+	struct conn *c = &p->conns[i];
+	if (c->connecting || c->in.len) {
+		conn_fail(p, i, c->connecting ? "connect timed out" : "no answer before the timeout");
+		return;
+	}
+	fail_note(p, c->job, "no answer before the timeout");
+	conn_end(p, i, OUT_SILENT, 0);
+}
+
 /* Progress on one connection after poll; returns true when the connection ended. */
 static bool conn_step(struct prober *p, int i, short revents)
 {
@@ -245,8 +382,8 @@ static bool conn_step(struct prober *p, int i, short revents)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			return false;
 		if (n < 0) {
-			/* A server may reset the connection on seeing an unwanted hello: a refusal. */
-			conn_end(p, i, OUT_REFUSE, 0);
+			/* A server may reset the connection on seeing an unwanted hello. */
+			conn_end(p, i, OUT_SILENT, 0);
 			return true;
 		}
 		c->sent += (size_t)n;
@@ -261,32 +398,18 @@ static bool conn_step(struct prober *p, int i, short revents)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return false;
 	if (n <= 0) {
-		/* Closing without a word is how many servers refuse a version or suite; closing in
-		 * the middle of a record is a broken answer. */
+		/* Closing without a word is how many servers refuse a version or suite (and how
+		 * some refuse a large hello); closing in the middle of a record is a broken answer. */
 		if (c->in.len == 0) {
 			p->res->answers++;
-			conn_end(p, i, OUT_REFUSE, 0);
+			conn_end(p, i, OUT_SILENT, 0);
 		} else {
 			conn_fail(p, i, "the server closed the connection in the middle of its answer");
 		}
 		return true;
 	}
 	buf_append(&c->in, chunk, (size_t)n);
-
-	struct tls_answer a;
-	const char *why = NULL;
-	int rc = tls_answer_parse((const uint8_t *)c->in.data, c->in.len, &a, &why);
-	if (rc) {
-		conn_fail(p, i, why ? why : ss_strerror(rc));
-		return true;
-	}
-	if (a.kind == TLS_ANSWER_INCOMPLETE)
-		return false;
-	p->res->answers++;
-	uint16_t suite = 0;
-	enum outcome o = judge(p, c->job, &a, &suite);
-	conn_end(p, i, o, suite);
-	return true;
+	return conn_answer(p, i);
 }
 
 static bool should_stop(struct prober *p)
@@ -349,8 +472,7 @@ static void run_queue(struct prober *p)
 			if (pfd[i].revents && conn_step(p, i, pfd[i].revents))
 				continue;
 			if (now >= p->conns[i].deadline)
-				conn_fail(p, i, p->conns[i].connecting ? "connect timed out"
-								     : "no answer before the timeout");
+				conn_timeout(p, i);
 		}
 	}
 }
@@ -429,6 +551,7 @@ int tls_enumerate(const struct tls_probe_config *cfg, struct tls_enum *out)
 			queue_push(&p, job_new(JOB_FIRST, (int)i, offer, k));
 	}
 	free(offer);
+	queue_push(&p, job_new(JOB_SSL2, -1, NULL, 0));
 	run_queue(&p);
 	if (!out->limited)
 		order_test(&p);

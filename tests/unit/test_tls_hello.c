@@ -56,7 +56,7 @@ static void suite_table_classifies_suites(void **state)
 static void client_hello_is_well_formed(void **state)
 {
 	static const uint16_t suites[] = {0x0005, 0x0004, 0x002F};
-	struct tls_hello_params p = {TLS_V_10, suites, 3, "app.example"};
+	struct tls_hello_params p = {TLS_V_10, suites, 3, "app.example", false};
 	struct buf b;
 	buf_init(&b, 1 << 16);
 	assert_int_equal(tls_hello_build(&b, &p), 0);
@@ -83,7 +83,7 @@ static void client_hello_is_well_formed(void **state)
 static void client_hello_variants(void **state)
 {
 	static const uint16_t t13[] = {0x1301, 0x1302};
-	struct tls_hello_params p = {TLS_V_13, t13, 2, "127.0.0.1"};
+	struct tls_hello_params p = {TLS_V_13, t13, 2, "127.0.0.1", false};
 	struct buf b;
 	size_t elen;
 	buf_init(&b, 1 << 16);
