@@ -270,6 +270,244 @@ static void survives_random_corruption(void **state)
 	}
 }
 
+static void rare_suites_are_flagged(void **state)
+{
+	assert_true(tls_suite_find(0x00AF)->flags & TLS_SUITE_RARE);  /* PSK */
+	assert_true(tls_suite_find(0xC021)->flags & TLS_SUITE_RARE);  /* SRP */
+	assert_true(tls_suite_find(0x00A5)->flags & TLS_SUITE_RARE);  /* static DH */
+	assert_false(tls_suite_find(0xC02F)->flags & TLS_SUITE_RARE); /* ECDHE-RSA-AES128-GCM */
+	assert_false(tls_suite_find(0x002F)->flags & TLS_SUITE_RARE); /* AES128-SHA */
+	assert_false(tls_suite_find(0x0003)->flags & TLS_SUITE_RARE); /* EXP-RC4-MD5 */
+	assert_false(tls_suite_find(0x1301)->flags & TLS_SUITE_RARE);
+}
+
+/* No hello has a handshake message of 256 to 511 bytes (the F5 bug); padding is used only to
+ * leave that range, and the extension block stays consistent (hello_ext checks it). */
+static void hellos_avoid_the_256_to_511_range(void **state)
+{
+	size_t ntab;
+	const struct tls_suite *tab = tls_suites(&ntab);
+	uint16_t ids[300];
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		ids[i] = tab[i].id;
+	static const int versions[] = {TLS_V_10, TLS_V_12, TLS_V_13};
+	static const char *const snis[] = {NULL, "app.example", "a-rather-long-host-name.of-some-company.example"};
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	int padded = 0;
+	for (size_t v = 0; v < ARRAY_SIZE(versions); v++) {
+		for (size_t h = 0; h < ARRAY_SIZE(snis); h++) {
+			for (size_t n = 1; n <= ARRAY_SIZE(ids); n++) {
+				for (int compact = 0; compact < 2; compact++) {
+					struct tls_hello_params p = {versions[v], ids, n, snis[h], compact};
+					buf_reset(&b);
+					assert_int_equal(tls_hello_build(&b, &p), 0);
+					size_t hs = b.len - 5, elen;
+					assert_false(hs >= 256 && hs <= 511);
+					const uint8_t *pad = hello_ext((const uint8_t *)b.data, b.len, 21, &elen);
+					if (pad) {
+						padded++;
+						assert_true(hs - 4 - elen >= 256 && hs - 4 - elen <= 511);
+						for (size_t k = 0; k < elen; k++)
+							assert_int_equal(pad[k], 0);
+					}
+				}
+			}
+		}
+	}
+	assert_true(padded > 100);
+	buf_release(&b);
+}
+
+static void compact_hellos_are_small(void **state)
+{
+	size_t ntab, elen;
+	const struct tls_suite *tab = tls_suites(&ntab);
+	uint16_t ids[TLS_COMPACT_SUITES];
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		ids[i] = tab[i].id;
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	/* TLS_COMPACT_SUITES suites and a usual host name: under 256 bytes, record header included. */
+	struct tls_hello_params p = {TLS_V_12, ids, ARRAY_SIZE(ids), "www.example.com", true};
+	assert_int_equal(tls_hello_build(&b, &p), 0);
+	assert_true(b.len < 256);
+	const uint8_t *groups = hello_ext((const uint8_t *)b.data, b.len, 10, &elen);
+	assert_non_null(groups);
+	assert_int_equal(elen, 2 + 2 * 4);
+	assert_null(hello_ext((const uint8_t *)b.data, b.len, 21, &elen));
+	/* TLS 1.3 (key share, session id) with its five suites. */
+	buf_reset(&b);
+	p.version = TLS_V_13;
+	p.suites = (const uint16_t[]){0x1301, 0x1302, 0x1303, 0x1304, 0x1305};
+	p.nsuites = 5;
+	assert_int_equal(tls_hello_build(&b, &p), 0);
+	assert_true(b.len < 256);
+	assert_non_null(hello_ext((const uint8_t *)b.data, b.len, 51, &elen));
+	/* The full TLS 1.2 hello with the same suites carries the long group and signature lists. */
+	buf_reset(&b);
+	p = (struct tls_hello_params){TLS_V_12, ids, ARRAY_SIZE(ids), "www.example.com", true};
+	assert_int_equal(tls_hello_build(&b, &p), 0);
+	size_t compact = b.len;
+	buf_reset(&b);
+	p.compact = false;
+	assert_int_equal(tls_hello_build(&b, &p), 0);
+	assert_true(b.len >= compact + 60);
+	buf_release(&b);
+}
+
+static void ssl2_client_hello_is_well_formed(void **state)
+{
+	struct buf b;
+	buf_init(&b, 1024);
+	assert_int_equal(tls_ssl2_hello_build(&b), 0);
+	const uint8_t *r = (const uint8_t *)b.data;
+	assert_int_equal(b.len, 2 + 9 + 3 * 8 + 16);
+	assert_int_equal(r[0], 0x80);          /* 2-byte header, no padding */
+	assert_int_equal(r[1], b.len - 2);
+	assert_int_equal(r[2], 1);             /* MSG-CLIENT-HELLO */
+	assert_int_equal(rd16(r + 3), 0x0002); /* SSL 2.0 */
+	assert_int_equal(rd16(r + 5), 3 * 8);  /* cipher specs */
+	assert_int_equal(rd16(r + 7), 0);      /* session id */
+	assert_int_equal(rd16(r + 9), 16);     /* challenge */
+	bool rc4 = false, exp = false, des3 = false;
+	for (size_t i = 0; i < 8; i++) {
+		uint32_t kind = (uint32_t)r[11 + 3 * i] << 16 | rd16(r + 12 + 3 * i);
+		assert_non_null(tls_ssl2_kind_name(kind));
+		rc4 |= kind == 0x010080;
+		exp |= kind == 0x020080;
+		des3 |= kind == 0x0700c0;
+	}
+	assert_true(rc4 && exp && des3);
+	assert_string_equal(tls_ssl2_kind_name(0x020080), "EXP-RC4-MD5");
+	assert_null(tls_ssl2_kind_name(0x000005));
+	buf_release(&b);
+}
+
+/* An SSLv2 SERVER-HELLO record with a certificate of cert bytes, the given kinds and a
+ * connection id of cid bytes; returns its length. */
+static size_t ssl2_server_hello(uint8_t *out, size_t cert, const uint32_t *kinds, size_t nkinds, size_t cid)
+{
+	size_t body = 11 + cert + 3 * nkinds + cid, n = 0;
+	out[n++] = (uint8_t)(0x80 | body >> 8);
+	out[n++] = (uint8_t)body;
+	const uint8_t head[] = {4, 0, 1, 0, 2, (uint8_t)(cert >> 8), (uint8_t)cert, 0, (uint8_t)(3 * nkinds), 0,
+				(uint8_t)cid};
+	memcpy(out + n, head, sizeof(head));
+	n += sizeof(head);
+	memset(out + n, 0x30, cert);
+	n += cert;
+	for (size_t i = 0; i < nkinds; i++) {
+		out[n++] = (uint8_t)(kinds[i] >> 16);
+		out[n++] = (uint8_t)(kinds[i] >> 8);
+		out[n++] = (uint8_t)kinds[i];
+	}
+	memset(out + n, 0x5a, cid);
+	return n + cid;
+}
+
+static void parses_ssl2_answers(void **state)
+{
+	static const uint32_t kinds[] = {0x010080, 0x020080, 0x0700c0};
+	uint8_t *rec = malloc(TLS_SSL2_ANSWER_MAX);
+	struct tls_ssl2_answer a;
+	const char *why;
+	size_t n = ssl2_server_hello(rec, 700, kinds, 3, 16);
+	assert_int_equal(tls_ssl2_answer_parse(rec, n, &a, &why), 0);
+	assert_int_equal(a.kind, TLS_SSL2_HELLO);
+	assert_int_equal(a.nkinds, 3);
+	assert_int_equal(a.kinds[1], 0x020080);
+	assert_int_equal(a.cert_len, 700);
+	for (size_t k = 0; k < n; k++) {
+		assert_int_equal(tls_ssl2_answer_parse(rec, k, &a, &why), 0);
+		assert_int_equal(a.kind, TLS_SSL2_INCOMPLETE);
+	}
+	/* The largest record there is, with more kinds than are kept. */
+	uint32_t many[40];
+	for (size_t i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = 0x010080;
+	n = ssl2_server_hello(rec, 0x7fff - 11 - 3 * 40 - 32, many, 40, 32);
+	assert_int_equal(n, TLS_SSL2_ANSWER_MAX);
+	assert_int_equal(tls_ssl2_answer_parse(rec, n, &a, &why), 0);
+	assert_int_equal(a.kind, TLS_SSL2_HELLO);
+	assert_int_equal(a.nkinds, TLS_SSL2_KINDS_MAX);
+
+	/* Refusals: an SSLv2 ERROR (NO-CIPHER-ERROR), a TLS alert. */
+	const uint8_t error[] = {0x80, 3, 0, 0, 1};
+	assert_int_equal(tls_ssl2_answer_parse(error, sizeof(error), &a, &why), 0);
+	assert_int_equal(a.kind, TLS_SSL2_REFUSED);
+	const uint8_t alert[] = {21, 3, 1, 0, 2, 2, 70};
+	assert_int_equal(tls_ssl2_answer_parse(alert, sizeof(alert), &a, &why), 0);
+	assert_int_equal(a.kind, TLS_SSL2_REFUSED);
+	assert_int_equal(tls_ssl2_answer_parse(alert, 4, &a, &why), 0);
+	assert_int_equal(a.kind, TLS_SSL2_INCOMPLETE);
+	free(rec);
+}
+
+static void rejects_malformed_ssl2_answers(void **state)
+{
+	static const uint32_t kinds[] = {0x010080};
+	uint8_t rec[256];
+	struct tls_ssl2_answer a;
+	const char *why = NULL;
+	const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	assert_int_equal(tls_ssl2_answer_parse((const uint8_t *)http, sizeof(http) - 1, &a, &why), SS_EINVAL);
+	assert_non_null(why);
+	const uint8_t empty[] = {0x80, 0};
+	assert_int_equal(tls_ssl2_answer_parse(empty, sizeof(empty), &a, &why), SS_EINVAL);
+	const uint8_t other_msg[] = {0x80, 3, 7, 0, 1};
+	assert_int_equal(tls_ssl2_answer_parse(other_msg, sizeof(other_msg), &a, &why), SS_EINVAL);
+	const uint8_t long_error[] = {0x80, 4, 0, 0, 1, 0};
+	assert_int_equal(tls_ssl2_answer_parse(long_error, sizeof(long_error), &a, &why), SS_EINVAL);
+	const uint8_t short_hello[] = {0x80, 5, 4, 0, 1, 0, 2};
+	assert_int_equal(tls_ssl2_answer_parse(short_hello, sizeof(short_hello), &a, &why), SS_EINVAL);
+
+	/* One field wrong at a time: offset in the record, value. */
+	static const struct {
+		size_t at;
+		uint8_t value;
+	} bad[] = {
+		{3, 1},  /* session-id-hit */
+		{4, 2},  /* certificate type */
+		{6, 3},  /* version 0x0003 */
+		{8, 51}, /* certificate length one more */
+		{10, 4}, /* cipher specs not a multiple of 3 */
+		{12, 15},/* connection id length: one less than the data, and under 16 */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		size_t n = ssl2_server_hello(rec, 50, kinds, 1, 16);
+		rec[bad[i].at] = bad[i].value;
+		why = NULL;
+		assert_int_equal(tls_ssl2_answer_parse(rec, n, &a, &why), SS_EINVAL);
+		assert_non_null(why);
+	}
+	/* Consistent lengths, but no certificate; a connection id of 8 bytes. */
+	size_t n = ssl2_server_hello(rec, 0, kinds, 1, 16);
+	assert_int_equal(tls_ssl2_answer_parse(rec, n, &a, &why), SS_EINVAL);
+	n = ssl2_server_hello(rec, 50, kinds, 1, 8);
+	assert_int_equal(tls_ssl2_answer_parse(rec, n, &a, &why), SS_EINVAL);
+}
+
+static void ssl2_parser_survives_random_corruption(void **state)
+{
+	static const uint32_t kinds[] = {0x010080, 0x0700c0};
+	uint8_t rec[256], bad[256];
+	size_t n = ssl2_server_hello(rec, 100, kinds, 2, 16);
+	srand(7);
+	for (int i = 0; i < 50000; i++) {
+		memcpy(bad, rec, n);
+		for (int k = 0; k < 1 + i % 4; k++)
+			bad[(size_t)rand() % n] = (uint8_t)rand();
+		size_t len = (size_t)rand() % (n + 1);
+		struct tls_ssl2_answer a;
+		const char *why = NULL;
+		int rc = tls_ssl2_answer_parse(bad, len, &a, &why);
+		assert_true(rc == 0 || (rc == SS_EINVAL && why));
+		if (rc == 0 && a.kind == TLS_SSL2_HELLO)
+			assert_true(a.nkinds <= TLS_SSL2_KINDS_MAX && a.cert_len > 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +519,13 @@ int main(void)
 		cmocka_unit_test(rejects_malformed_answers),
 		cmocka_unit_test(endless_tiny_records_hit_the_size_limit),
 		cmocka_unit_test(survives_random_corruption),
+		cmocka_unit_test(rare_suites_are_flagged),
+		cmocka_unit_test(hellos_avoid_the_256_to_511_range),
+		cmocka_unit_test(compact_hellos_are_small),
+		cmocka_unit_test(ssl2_client_hello_is_well_formed),
+		cmocka_unit_test(parses_ssl2_answers),
+		cmocka_unit_test(rejects_malformed_ssl2_answers),
+		cmocka_unit_test(ssl2_parser_survives_random_corruption),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

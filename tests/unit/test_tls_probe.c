@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 /* Broken TLS servers on loopback, one behaviour each: the prober must end every probe with a
- * clear error, within its timeout, and never accept anything. */
-enum mode { GARBAGE, TRUNCATED, SILENT, ENDLESS };
+ * clear error, within its timeout, and never accept anything. ALERT and HANGUP refuse every
+ * hello (handshake_failure, or a close without a byte): the bound on retries. */
+enum mode { GARBAGE, TRUNCATED, SILENT, ENDLESS, ALERT, HANGUP };
 
 struct fake {
 	enum mode mode;
@@ -46,6 +47,13 @@ static void serve_one(struct fake *f, int fd)
 			if (p.revents & POLLIN && recv(fd, in, sizeof(in), 0) <= 0)
 				break;
 		}
+		break;
+	case ALERT: {
+		const uint8_t alert[] = {21, 3, 1, 0, 2, 2, 40};
+		send(fd, alert, sizeof(alert), MSG_NOSIGNAL);
+		break;
+	}
+	case HANGUP:
 		break;
 	case ENDLESS: {
 		/* A ServerHello that never ends, one byte per record, until the client hangs up. */
@@ -162,6 +170,41 @@ static void refused_port_is_a_clear_error(void **state)
 	tls_enum_release(&e);
 }
 
+/* Refusals with an alert are never retried: one probe per version, and the SSLv2 one. */
+static void alerts_are_not_retried(void **state)
+{
+	struct fake f;
+	struct tls_enum e;
+	fake_start(&f, ALERT);
+	enumerate(&f, 2000, &e);
+	fake_stop(&f);
+	assert_int_equal(e.probes, 5 + 1);
+	assert_int_equal(e.retries, 0);
+	assert_int_equal(e.failures, 0);
+	assert_false(e.ssl2);
+	for (size_t i = 0; i < ARRAY_SIZE(e.v); i++)
+		assert_false(e.v[i].accepted || e.v[i].compact);
+	tls_enum_release(&e);
+}
+
+/* Hang-ups without a byte: each version whose full hello is large (all but TLS 1.3 without a
+ * host name: 252 bytes, 5 suites) is retried once with a compact hello, then given up. */
+static void hangups_cost_one_retry_per_version(void **state)
+{
+	struct fake f;
+	struct tls_enum e;
+	fake_start(&f, HANGUP);
+	enumerate(&f, 2000, &e);
+	fake_stop(&f);
+	assert_int_equal(e.retries, 4);
+	assert_int_equal(e.probes, 5 + 1 + 4);
+	for (size_t i = 0; i < ARRAY_SIZE(e.v); i++) {
+		assert_false(e.v[i].accepted);
+		assert_int_equal(e.v[i].compact, e.v[i].version != TLS_V_13);
+	}
+	tls_enum_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +213,8 @@ int main(void)
 		cmocka_unit_test(silent_server_times_out),
 		cmocka_unit_test(endless_stream_is_cut),
 		cmocka_unit_test(refused_port_is_a_clear_error),
+		cmocka_unit_test(alerts_are_not_retried),
+		cmocka_unit_test(hangups_cost_one_retry_per_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
