@@ -215,11 +215,15 @@ static void job_done(struct prober *p, struct job *j, enum outcome o, uint16_t s
 		job_free(j);
 		return;
 	}
+	/* The first acceptance comes from JOB_FIRST, or, after a compact first part with no suite
+	 * for the server, from one of the chains. */
+	if (!v->accepted) {
+		v->accepted = true;
+		v->preferred = suite;
+	}
 	version_add_suite(v, suite);
 	offer_remove(j, suite);
 	if (j->kind == JOB_FIRST) {
-		v->accepted = true;
-		v->preferred = suite;
 		split_chains(p, j);
 		return;
 	}

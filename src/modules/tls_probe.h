@@ -44,7 +44,7 @@ struct tls_version_result {
 	uint16_t *suites;   /* every accepted suite, the preferred one first */
 	size_t nsuites;
 	bool compact;       /* the full hello went unanswered: retried with compact hellos (then
-			     * "preferred" is the pick among the first compact offer) */
+			     * "preferred" is the first suite accepted from a compact offer) */
 };
 
 struct tls_enum {

@@ -1,12 +1,14 @@
 """TLS fixtures for integration tests and benchmarks: a test CA and certificates made with the
-`openssl` CLI at test time, TLS servers on loopback (Python ssl, `openssl s_server`), and a fake
-legacy server that answers ClientHellos for suites no current OpenSSL can offer.
+`openssl` CLI at test time, TLS servers on loopback (Python ssl, `openssl s_server`), a fake
+legacy server that answers ClientHellos for suites no current OpenSSL can offer (and SSLv2
+CLIENT-HELLOs), and a relay in front of a real server that drops large ClientHellos.
 
 The servers listen on 127.0.0.2 by default: a scan of an https target also asks
 http://HOST:80/, and a busy or stuck listener on 127.0.0.1:80 (another test's, another program's)
 must not cost every scan its connect timeout.
 """
 import os
+import select
 import socket
 import ssl
 import subprocess
@@ -165,6 +167,68 @@ class SServer:
         sstest.stop(self.proc, timeout=5)
 
 
+def _read_record(conn):
+    """The first record a client sends: TLS (5-byte header) or SSLv2 (2-byte header, high bit set).
+    None if the client hangs up first."""
+    data = b""
+    while True:
+        if len(data) >= 2 and data[0] & 0x80:
+            need = 2 + ((data[0] & 0x7F) << 8 | data[1])
+        elif len(data) >= 5:
+            need = 5 + int.from_bytes(data[3:5], "big")
+        else:
+            need = 5
+        if len(data) >= need:
+            return data
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+
+
+def _is_ssl2_hello(data):
+    return len(data) >= 5 and data[0] & 0x80 and data[2] == 1 and data[3:5] == b"\x00\x02"
+
+
+def _ssl2_kinds(data):
+    """The cipher kinds of an SSLv2 CLIENT-HELLO."""
+    slen = int.from_bytes(data[5:7], "big")
+    return [int.from_bytes(data[11 + i:14 + i], "big") for i in range(0, slen - slen % 3, 3)]
+
+
+def _ssl2_server_hello(kinds):
+    """An SSLv2 SERVER-HELLO listing kinds, with a made-up certificate and a 16-byte connection id."""
+    cert = b"\x30\x82\x01\x00" + os.urandom(256)
+    specs = b"".join(k.to_bytes(3, "big") for k in kinds)
+    body = (bytes([4, 0, 1, 0, 2]) + len(cert).to_bytes(2, "big") + len(specs).to_bytes(2, "big")
+            + (16).to_bytes(2, "big") + cert + specs + os.urandom(16))
+    return bytes([0x80 | len(body) >> 8, len(body) & 0xFF]) + body
+
+
+def _hang_up(conn, how):
+    """Ends a connection the way a size-intolerant server does: "close" (FIN), "reset" (RST) or
+    "silent" (say nothing until the client gives up)."""
+    if how == "reset":
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    elif how == "silent":
+        conn.settimeout(15)
+        try:
+            while conn.recv(4096):
+                pass
+        except OSError:
+            pass
+
+
+def _probe_hello(data):
+    """Whether a first record is one of secscan's hand-built probes: an SSLv2 CLIENT-HELLO, or a
+    ClientHello with neither ALPN (curl sends it) nor status_request (the certificate check's
+    OpenSSL handshake sends it)."""
+    if _is_ssl2_hello(data):
+        return True
+    parsed = _client_hello(data)
+    return parsed is not None and not {5, 16} & parsed[2]
+
+
 def _client_hello(data):
     """(version, suites, extension types) of a ClientHello record, or None. Only what the fake
     server needs."""
@@ -195,15 +259,28 @@ class LegacyServer:
     otherwise a handshake_failure alert. mode "garbage", "truncated" or "silent" misbehaves instead.
     No crypto: it exists to prove detection of suites that OpenSSL cannot negotiate at all.
 
+    max_hello (bytes, record header included): a larger ClientHello is met by on_large ("close",
+    "reset" or "silent", see _hang_up), as size-intolerant servers do; .large counts them.
+    ssl2 says how an SSLv2 CLIENT-HELLO is answered: "hello" (a SERVER-HELLO: an SSLv2 server),
+    "garbage" (a SERVER-HELLO whose lengths do not add up), "error" (SSLv2 NO-CIPHER-ERROR) or
+    "alert" (a TLS protocol_version alert, as TLS servers do); None: unexpected_message alert.
+    .probes counts the hand-built hellos received (see _probe_hello).
+
     mode "stall-ocsp" hangs up on every hello except one asking for a stapled OCSP answer
     (status_request): only the tls module's certificate handshake asks for it, and that one it
     holds, silent, until the server stops (.held counts them). The handshake then waits out its own
     --timeout, not the scan's budget: a module that overruns the budget. curl's hello (recon) and
     the hand-built hellos of the version probes get a hang-up, so a scan gets there at once."""
 
-    def __init__(self, accepts=None, mode="hello", host=HOST):
+    def __init__(self, accepts=None, mode="hello", host=HOST, max_hello=None, on_large="close", ssl2=None):
         self.accepts = accepts or {}
         self.mode = mode
+        self.max_hello = max_hello
+        self.on_large = on_large
+        self.ssl2 = ssl2
+        self.large = 0
+        self.probes = 0
+        self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
@@ -235,6 +312,12 @@ class LegacyServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _answer(self, data):
+        if _is_ssl2_hello(data) and self.ssl2:
+            offered = _ssl2_kinds(data)
+            return {"hello": _ssl2_server_hello([k for k in (0x010080, 0x020080, 0x0700C0) if k in offered]),
+                    "garbage": bytes([0x80, 11, 4, 0, 1, 0, 2, 0xFF, 0xFF, 0, 3, 0, 16]),
+                    "error": bytes([0x80, 3, 0, 0, 1]),
+                    "alert": bytes([21, 3, 1, 0, 2, 2, 70])}[self.ssl2]
         parsed = _client_hello(data)
         if parsed is None:
             return bytes([21, 3, 1, 0, 2, 2, 10])  # unexpected_message
@@ -249,13 +332,16 @@ class LegacyServer:
     def _serve(self, conn):
         try:
             conn.settimeout(5)
-            data = b""
-            while len(data) < 5 or len(data) < 5 + int.from_bytes(data[3:5], "big"):
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
-            if self.mode == "garbage":
+            data = _read_record(conn)
+            if data is None:
+                return
+            with self.lock:
+                self.probes += _probe_hello(data)
+            if self.max_hello and len(data) >= self.max_hello:
+                with self.lock:
+                    self.large += 1
+                _hang_up(conn, self.on_large)
+            elif self.mode == "garbage":
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             elif self.mode == "truncated":
                 conn.sendall(self._answer(data)[:12])
@@ -273,3 +359,76 @@ class LegacyServer:
             pass
         finally:
             conn.close()
+
+
+class Relay:
+    """A TCP relay on loopback in front of a real TLS server (backend (host, port)): a first record
+    of max_hello bytes or more is met by on_large (see _hang_up), any other connection is relayed
+    both ways. Counts connections (.connections), large hellos (.large) and secscan's hand-built
+    probe hellos (.probes, see _probe_hello)."""
+
+    def __init__(self, backend, max_hello=None, on_large="close", host=HOST):
+        self.backend = backend
+        self.max_hello = max_hello
+        self.on_large = on_large
+        self.connections = self.large = self.probes = 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(128)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"https://{host}:{self.port}"
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        up = None
+        try:
+            conn.settimeout(10)
+            data = _read_record(conn)
+            with self.lock:
+                self.connections += 1
+                self.probes += bool(data) and _probe_hello(data)
+            if data is None:
+                return
+            if self.max_hello and len(data) >= self.max_hello:
+                with self.lock:
+                    self.large += 1
+                _hang_up(conn, self.on_large)
+                return
+            up = socket.create_connection(self.backend, timeout=10)
+            up.sendall(data)
+            pair = {conn: up, up: conn}
+            while not self.stopping:
+                ready, _, _ = select.select(list(pair), [], [], 0.2)
+                for s in ready:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return
+                    pair[s].sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            if up:
+                up.close()
