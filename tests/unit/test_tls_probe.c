@@ -171,13 +171,18 @@ static void refused_port_is_a_clear_error(void **state)
 }
 
 /* Refusals with an alert are never retried: one probe per version, and the SSLv2 one. */
-static void alerts_are_not_retried(void **state)
+static void enumerate_fake(enum mode mode, struct tls_enum *e)
 {
 	struct fake f;
-	struct tls_enum e;
-	fake_start(&f, ALERT);
-	enumerate(&f, 2000, &e);
+	fake_start(&f, mode);
+	enumerate(&f, 2000, e);
 	fake_stop(&f);
+}
+
+static void alerts_are_not_retried(void **state)
+{
+	struct tls_enum e;
+	enumerate_fake(ALERT, &e);
 	assert_int_equal(e.probes, 5 + 1);
 	assert_int_equal(e.retries, 0);
 	assert_int_equal(e.failures, 0);
@@ -191,11 +196,8 @@ static void alerts_are_not_retried(void **state)
  * host name: 252 bytes, 5 suites) is retried once with a compact hello, then given up. */
 static void hangups_cost_one_retry_per_version(void **state)
 {
-	struct fake f;
 	struct tls_enum e;
-	fake_start(&f, HANGUP);
-	enumerate(&f, 2000, &e);
-	fake_stop(&f);
+	enumerate_fake(HANGUP, &e);
 	assert_int_equal(e.retries, 4);
 	assert_int_equal(e.probes, 5 + 1 + 4);
 	for (size_t i = 0; i < ARRAY_SIZE(e.v); i++) {

@@ -253,7 +253,43 @@ def _client_hello(data):
     return version, suites, extensions
 
 
-class LegacyServer:
+class _Listener:
+    """A listening socket on loopback whose connections are served each in a thread by
+    self._serve(conn); a context manager."""
+
+    def __init__(self, host):
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(128)
+        self.sock.settimeout(0.1)  # so that the accept loop sees `stopping`
+        self.port = self.sock.getsockname()[1]
+        self.url = f"https://{host}:{self.port}"
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+
+class LegacyServer(_Listener):
     """A fake TLS server: reads a ClientHello and, if it offers one of accepts[version], answers
     with a ServerHello choosing the first such suite in the server's own order (then closes);
     otherwise a handshake_failure alert. mode "garbage", "truncated" or "silent" misbehaves instead.
@@ -280,36 +316,8 @@ class LegacyServer:
         self.ssl2 = ssl2
         self.large = 0
         self.probes = 0
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
-        self.sock.listen(128)
-        self.sock.settimeout(0.1)  # so that the accept loop sees `stopping`
-        self.port = self.sock.getsockname()[1]
-        self.url = f"https://{host}:{self.port}"
-        self.stopping = False
         self.held = 0
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping = True
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _loop(self):
-        while not self.stopping:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        super().__init__(host)
 
     def _answer(self, data):
         if _is_ssl2_hello(data) and self.ssl2:
@@ -361,7 +369,7 @@ class LegacyServer:
             conn.close()
 
 
-class Relay:
+class Relay(_Listener):
     """A TCP relay on loopback in front of a real TLS server (backend (host, port)): a first record
     of max_hello bytes or more is met by on_large (see _hang_up), any other connection is relayed
     both ways. Counts connections (.connections), large hellos (.large) and secscan's hand-built
@@ -372,34 +380,7 @@ class Relay:
         self.max_hello = max_hello
         self.on_large = on_large
         self.connections = self.large = self.probes = 0
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.bind((host, 0))
-        self.sock.listen(128)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"https://{host}:{self.port}"
-        self.stopping = False
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping = True
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _loop(self):
-        while not self.stopping:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        super().__init__(host)
 
     def _serve(self, conn):
         up = None
