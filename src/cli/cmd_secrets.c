@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/ignore.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -239,7 +240,7 @@ static void on_hit(void *ud, const char *path, const struct secret_hit *hit)
 	severity_counts_add(&s->counts, f.severity);
 }
 
-static void print_table(const struct secrets_cli *s, const struct secret_files_stats *st)
+static void print_table(const struct secrets_cli *s, const struct secret_files_stats *st, int64_t scan_ms)
 {
 	if (s->n)
 		printf("%-9s %-30s %-44s %s\n", "SEVERITY", "RULE", "LOCATION", "SECRET");
@@ -254,9 +255,10 @@ static void print_table(const struct secrets_cli *s, const struct secret_files_s
 			printf("%-9s %-30s %-44s %.*s\n", severity_name(f->severity), s->rule_ids[i], f->location,
 			       at ? (int)(at - ev) : (int)strlen(ev), ev);
 		}
-	printf("%zu secret%s in %" PRIu64 " files (%.1f MB): %" PRId64 " critical, %" PRId64 " high, %" PRId64
+	printf("%zu secret%s in %" PRIu64 " files (%.1f MB in %.2f s): %" PRId64 " critical, %" PRId64 " high, %" PRId64
 	       " medium, %" PRId64 " low, %" PRId64 " info",
-	       s->n, s->n == 1 ? "" : "s", st->files, (double)st->bytes / 1e6, s->counts.count[SEV_CRITICAL],
+	       s->n, s->n == 1 ? "" : "s", st->files, (double)st->bytes / 1e6, (double)scan_ms / 1e3,
+	       s->counts.count[SEV_CRITICAL],
 	       s->counts.count[SEV_HIGH], s->counts.count[SEV_MEDIUM], s->counts.count[SEV_LOW],
 	       s->counts.count[SEV_INFO]);
 	if (s->suppressed)
@@ -265,7 +267,7 @@ static void print_table(const struct secrets_cli *s, const struct secret_files_s
 	       st->skipped_binary, st->skipped_size, st->skipped_ignored, st->errors);
 }
 
-static void print_json(const struct secrets_cli *s, const struct secret_files_stats *st)
+static void print_json(const struct secrets_cli *s, const struct secret_files_stats *st, int64_t scan_ms)
 {
 	json_t *o = json_object(), *arr = json_array();
 	for (size_t i = 0; i < s->n; i++) {
@@ -278,11 +280,12 @@ static void print_json(const struct secrets_cli *s, const struct secret_files_st
 	json_object_set_new(o, "findings", arr);
 	json_object_set_new(o, "summary", report_summary_json(&s->counts));
 	json_object_set_new(o, "baseline_suppressed", json_integer((json_int_t)s->suppressed));
-	json_object_set_new(o, "stats", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "files", (json_int_t)st->files,
+	json_object_set_new(o, "stats", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "files", (json_int_t)st->files,
 						  "bytes", (json_int_t)st->bytes, "skipped_binary",
 						  (json_int_t)st->skipped_binary, "skipped_size",
 						  (json_int_t)st->skipped_size, "skipped_ignored",
-						  (json_int_t)st->skipped_ignored, "unreadable", (json_int_t)st->errors));
+						  (json_int_t)st->skipped_ignored, "unreadable", (json_int_t)st->errors,
+						  "scan_ms", (json_int_t)scan_ms));
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	if (text)
 		puts(text);
@@ -317,14 +320,17 @@ int cmd_secrets(int argc, char **argv)
 	scanner = secret_scanner_new(s.rules);
 	struct secret_files_options fo = {.chunk = (size_t)a.chunk, .max_size = (uint64_t)a.max_size,
 					  .binary = a.binary, .gitignore = a.gitignore, .exclude = &a.exclude};
+	/* the scan's own time (walking, reading, matching, not start-up), as ripgrep --stats shows it */
+	int64_t started = clock_mono_ms();
 	rc = secret_scan_paths(scanner, (const char *const *)argv + optind, (size_t)(argc - optind), &fo, on_hit, &s,
 			       &st);
+	int64_t scan_ms = clock_mono_ms() - started;
 	if (rc < 0) {
 		fprintf(stderr, "secscan secrets: some paths could not be read\n");
 		goto out;
 	}
 	if (a.json) {
-		print_json(&s, &st);
+		print_json(&s, &st, scan_ms);
 	} else if (a.sarif) {
 		json_t *log = report_sarif_json(s.items, s.n);
 		char *text = json_dumps(log, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -333,7 +339,7 @@ int cmd_secrets(int argc, char **argv)
 		free(text);
 		json_decref(log);
 	} else {
-		print_table(&s, &st);
+		print_table(&s, &st, scan_ms);
 	}
 	exit_code = 0;
 	for (size_t i = 0; i < s.n; i++)

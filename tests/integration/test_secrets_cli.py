@@ -112,8 +112,13 @@ def test_keys_across_chunk_boundaries_and_size_limit():
         write(root, "big.js", filler + f'const k = "{ANTHROPIC}";\n' + filler)
         for chunk in ("7", "4096", "100000"):
             p = sstest.run_cli("secrets", root, "--chunk", chunk, "--json")
-            found = [f["location"] for f in json.loads(p.stdout)["findings"]]
+            doc = json.loads(p.stdout)
+            found = [f["location"] for f in doc["findings"]]
             assert found == [os.path.join(root, "big.js") + ":1001:12"], (chunk, found)
+            # what was scanned and how long the scan took (start-up excluded)
+            assert doc["stats"]["files"] == 1 and doc["stats"]["bytes"] == len(filler) * 2 + len(
+                f'const k = "{ANTHROPIC}";\n'), doc["stats"]
+            assert isinstance(doc["stats"]["scan_ms"], int) and doc["stats"]["scan_ms"] >= 0, doc["stats"]
         p = sstest.run_cli("secrets", root, "--max-size", "1000", "--json")
         doc = json.loads(p.stdout)
         assert doc["findings"] == [] and doc["stats"]["skipped_size"] == 1, p.stdout
