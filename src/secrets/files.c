@@ -79,7 +79,7 @@ static void scan_mapped(struct walk *w, char *map, size_t size)
 	munmap(map, size);
 }
 
-/* Files that cannot be mapped (empty, or special): read straight into the scanner's window. */
+/* Small files, and those that cannot be mapped: read straight into the scanner's window. */
 static void scan_read(struct walk *w, int fd)
 {
 	ssize_t n;
@@ -102,13 +102,15 @@ static void scan_read(struct walk *w, int fd)
 	secret_scanner_end(w->s);
 }
 
-static void scan_file(struct walk *w, const char *path, const struct stat *sb)
+/* path: as the user reads it; name: the same file relative to the directory dfd (AT_FDCWD: path). */
+static void scan_file(struct walk *w, const char *path, int dfd, const char *name, const struct stat *sb)
 {
 	if (w->o->max_size && (uint64_t)sb->st_size > w->o->max_size) {
 		w->st->skipped_size++;
 		return;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a path given by the user may be a link; one met walking a tree is not followed (it was a regular file) */
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | (dfd == AT_FDCWD ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
 		w->st->errors++;
 		return;
@@ -119,8 +121,9 @@ static void scan_file(struct walk *w, const char *path, const struct stat *sb)
 		close(fd);
 		return;
 	}
+	/* a file of one chunk or less is read: mapping it costs more than copying it */
 	size_t size = (size_t)sb->st_size;
-	char *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	char *map = size > w->o->chunk ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	if (map != MAP_FAILED)
 		scan_mapped(w, map, size);
 	else
@@ -138,19 +141,20 @@ static bool ignored(struct walk *w, const char *rel, bool is_dir)
 }
 
 /* path: as the user will read it; rel: relative to the PATH given, for ignore patterns. */
-static void walk_dir(struct walk *w, const char *path, const char *rel, int depth)
+/* Walks the directory open as dfd (closed here). Names are looked up relative to it, not by whole
+ * paths: deep trees such as node_modules/ cost one lookup per entry instead of one per path part. */
+static void walk_dir(struct walk *w, int dfd, const char *path, const char *rel, int depth)
 {
-	if (depth > MAX_DEPTH)
+	DIR *d = depth <= MAX_DEPTH ? fdopendir(dfd) : NULL;
+	if (!d) {
+		w->st->errors += depth <= MAX_DEPTH;
+		close(dfd);
 		return;
+	}
 	if (w->o->gitignore) {
 		char *gi = xasprintf("%s/.gitignore", path);
 		ignore_add_file(&w->gitignores, rel, gi);
 		free(gi);
-	}
-	DIR *d = opendir(path);
-	if (!d) {
-		w->st->errors++;
-		return;
 	}
 	/* sorted, so that output is the same on every run */
 	char **names = NULL;
@@ -161,23 +165,28 @@ static void walk_dir(struct walk *w, const char *path, const char *rel, int dept
 		names = xgrow(names, &cap, n + 1, sizeof(char *));
 		names[n++] = xstrdup(e->d_name);
 	}
-	closedir(d);
 	qsort(names, n, sizeof(char *), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char *child = xasprintf("%s/%s", path, names[i]);
 		char *crel = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 		struct stat sb;
-		if (lstat(child, &sb) == 0) {
-			if (S_ISDIR(sb.st_mode) && !ignored(w, crel, true))
-				walk_dir(w, child, crel, depth + 1);
-			else if (S_ISREG(sb.st_mode) && !ignored(w, crel, false))
-				scan_file(w, child, &sb);
+		if (fstatat(dirfd(d), names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (S_ISDIR(sb.st_mode) && !ignored(w, crel, true)) {
+				int sub = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					walk_dir(w, sub, child, crel, depth + 1);
+				else
+					w->st->errors++;
+			} else if (S_ISREG(sb.st_mode) && !ignored(w, crel, false)) {
+				scan_file(w, child, dirfd(d), names[i], &sb);
+			}
 		}
 		free(child);
 		free(crel);
 		free(names[i]);
 	}
 	free(names);
+	closedir(d);
 }
 
 int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t n,
@@ -202,12 +211,16 @@ int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t
 			size_t len = strlen(root);
 			while (len > 1 && root[len - 1] == '/')
 				root[--len] = '\0';
-			walk_dir(&w, root, "", 0);
+			int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0)
+				walk_dir(&w, dfd, root, "", 0);
+			else
+				st->errors++;
 			free(root);
 		} else if (S_ISREG(sb.st_mode)) {
 			const char *base = strrchr(paths[i], '/');
 			if (!ignored(&w, base ? base + 1 : paths[i], false))
-				scan_file(&w, paths[i], &sb);
+				scan_file(&w, paths[i], AT_FDCWD, paths[i], &sb);
 		}
 	}
 	ignore_release(&w.gitignores);

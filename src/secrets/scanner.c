@@ -616,7 +616,8 @@ int secret_scanner_begin(struct secret_scanner *s, bool first_party, secret_hit_
 	s->first_party = first_party;
 	s->fn = fn;
 	s->ud = ud;
-	memset(s->seen, 0, SEEN_SLOTS * sizeof(uint64_t));
+	if (s->nseen) /* most streams remember nothing: clearing 64 KB per small file would cost more than its scan */
+		memset(s->seen, 0, SEEN_SLOTS * sizeof(uint64_t));
 	s->nseen = 0;
 	s->active = ctx_init(&s->top, s, NULL, 0, NULL) == 0;
 	return s->active ? 0 : SS_EIO;

@@ -126,6 +126,29 @@ def test_keys_across_chunk_boundaries_and_size_limit():
         shutil.rmtree(root)
 
 
+def test_links_in_a_tree_are_not_followed_but_a_link_given_is():
+    root = tempfile.mkdtemp(prefix="secscan-secrets-")
+    outside = tempfile.mkdtemp(prefix="secscan-outside-")
+    try:
+        secret = write(outside, "keys/prod.env", f"ANTHROPIC_API_KEY={ANTHROPIC}\n")
+        write(root, "src/a.js", f'const s = "{STRIPE}";\n')
+        os.symlink(secret, os.path.join(root, "src", "linked.env"))
+        os.symlink(os.path.join(outside, "keys"), os.path.join(root, "keysdir"))
+        # small files (read) and one larger than the chunk (mapped), in one walk
+        big = write(root, "dist/big.js", "x = 1;\n" * 40000 + f'k = "{SLACK}";\n')
+        doc = json.loads(sstest.run_cli("secrets", root, "--chunk", "65536", "--json").stdout)
+        locations = sorted(f["location"] for f in doc["findings"])
+        assert locations == [big + ":40001:6", os.path.join(root, "src", "a.js") + ":1:12"], locations
+        assert doc["stats"]["files"] == 2, doc["stats"]
+        # the same link named on the command line is the user's choice: scanned
+        doc = json.loads(sstest.run_cli("secrets", os.path.join(root, "src", "linked.env"), "--json").stdout)
+        assert [f["rule"] for f in doc["findings"]] == ["anthropic-api-key"], doc
+    finally:
+        shutil.rmtree(root)
+        shutil.rmtree(outside)
+
+
 if __name__ == "__main__":
     sstest.main([test_directory_scan_finds_reports_and_redacts, test_json_output_baseline_and_exit_codes,
-                 test_keys_across_chunk_boundaries_and_size_limit])
+                 test_keys_across_chunk_boundaries_and_size_limit,
+                 test_links_in_a_tree_are_not_followed_but_a_link_given_is])
