@@ -6,6 +6,19 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
+bool resolve_override_ok(const char *s)
+{
+	const char *c1 = strchr(s, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char port[8];
+	long v;
+	if (!c1 || !c2 || c1 == s || !c2[1] || (size_t)(c2 - c1 - 1) >= sizeof(port))
+		return false;
+	memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
+	port[c2 - c1 - 1] = '\0';
+	return str_to_long(port, 1, 65535, &v) == 0;
+}
+
 /* The address of a "HOST:PORT:ADDR" override for host and port, copied to addr; false if none. */
 static bool override_for(const char *const *overrides, const char *host, int port, char *addr,
 			 size_t n)

@@ -18,4 +18,8 @@
 int resolve_host(const char *host, int port, const char *const *overrides, bool allow_private,
 		 struct sock_addr *out, char *ip, size_t iplen);
 
+/* Whether s is an override as curl's --resolve takes it: "HOST:PORT:ADDR" (a name, a port, one or
+ * more addresses). */
+bool resolve_override_ok(const char *s);
+
 #endif

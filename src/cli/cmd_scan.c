@@ -4,6 +4,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/portscan.h"
+#include "base/resolve.h"
 #include "base/sock.h"
 #include "base/str.h"
 #include "cli/commands.h"
@@ -102,20 +103,6 @@ static void usage(FILE *out)
 	fprintf(out, "\nmodules:\n");
 	for (size_t i = 0; module_registry[i]; i++)
 		fprintf(out, "  %-12s %s\n", module_registry[i]->name, module_registry[i]->summary);
-}
-
-/* "host:port:addr" as curl's --resolve takes it: a name, a port, one or more addresses. */
-static bool resolve_entry_ok(const char *s)
-{
-	const char *c1 = strchr(s, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	char port[8];
-	long v;
-	if (!c1 || !c2 || c1 == s || !c2[1] || (size_t)(c2 - c1 - 1) >= sizeof(port))
-		return false;
-	memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
-	port[c2 - c1 - 1] = '\0';
-	return str_to_long(port, 1, 65535, &v) == 0;
 }
 
 static bool modules_ok(const char *list)
@@ -234,7 +221,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			}
 			break;
 		case O_RESOLVE:
-			if (!resolve_entry_ok(optarg) || a->nresolve == MAX_RESOLVE) {
+			if (!resolve_override_ok(optarg) || a->nresolve == MAX_RESOLVE) {
 				fprintf(stderr, "secscan scan: --resolve takes HOST:PORT:ADDR (at most %d)\n",
 					MAX_RESOLVE);
 				return 2;

@@ -17,6 +17,7 @@ static void serve_usage(FILE *out)
 	fprintf(out,
 		"usage: secscan serve [--listen ADDR:PORT] [--db PATH] [--config FILE]\n"
 		"                     [--allow-private] [--public-url URL] [--log-level LEVEL]\n"
+		"                     [--resolver ADDR[:PORT]] [--trust-anchor FILE]\n"
 		"\n"
 		"Serves the REST API (GET /v1/openapi.json describes it) and runs scans in-process.\n"
 		"The first start creates an \"admin\" account on the unlimited plan and prints its\n"
@@ -28,6 +29,10 @@ static void serve_usage(FILE *out)
 		"  --allow-private      let scans reach loopback and private addresses (SSRF guard off)\n"
 		"  --public-url URL     base URL clients use (default http://LISTEN)\n"
 		"  --log-level LEVEL    debug, info, warn, error or quiet\n"
+		"  --resolver ADDR[:PORT] DNS server the dns module of every scan asks (default: the\n"
+		"                       system's)\n"
+		"  --trust-anchor FILE  DS or DNSKEY records (zone-file format) the dns module of every\n"
+		"                       scan also validates DNSSEC from\n"
 		"  --print-routes       print the router's routes and exit\n"
 		"\n"
 		"Flags override SECSCAN_* environment variables, which override the config file.\n");
@@ -92,7 +97,8 @@ static int first_start(struct store *store, const struct service_config *cfg)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { O_LISTEN = 256, O_DB, O_CONFIG, O_ALLOW, O_PUBLIC, O_LOG, O_ROUTES, O_HELP };
+	enum { O_LISTEN = 256, O_DB, O_CONFIG, O_ALLOW, O_PUBLIC, O_LOG, O_RESOLVER, O_ANCHOR, O_ROUTES,
+	       O_HELP };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"db", required_argument, NULL, O_DB},
@@ -100,11 +106,14 @@ int cmd_serve(int argc, char **argv)
 		{"allow-private", no_argument, NULL, O_ALLOW},
 		{"public-url", required_argument, NULL, O_PUBLIC},
 		{"log-level", required_argument, NULL, O_LOG},
+		{"resolver", required_argument, NULL, O_RESOLVER},
+		{"trust-anchor", required_argument, NULL, O_ANCHOR},
 		{"print-routes", no_argument, NULL, O_ROUTES},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
 	/* Flags are applied after the file and the environment: they win. */
+	const char *flag_section[O_HELP - O_LISTEN] = {0};
 	const char *flag_key[O_HELP - O_LISTEN] = {0};
 	const char *flag_val[O_HELP - O_LISTEN] = {0};
 	const char *config_path = NULL;
@@ -118,12 +127,20 @@ int cmd_serve(int argc, char **argv)
 		case O_PUBLIC:
 		case O_LOG:
 			flag_val[c - O_LISTEN] = optarg;
+			flag_section[c - O_LISTEN] = "server";
 			flag_key[c - O_LISTEN] = c == O_LISTEN ? "listen" : c == O_DB ? "db"
 					       : c == O_PUBLIC ? "public_url" : "log_level";
 			break;
 		case O_ALLOW:
 			flag_val[c - O_LISTEN] = "yes";
+			flag_section[c - O_LISTEN] = "server";
 			flag_key[c - O_LISTEN] = "allow_private";
+			break;
+		case O_RESOLVER:
+		case O_ANCHOR:
+			flag_val[c - O_LISTEN] = optarg;
+			flag_section[c - O_LISTEN] = "dns";
+			flag_key[c - O_LISTEN] = c == O_RESOLVER ? "resolver" : "trust_anchor";
 			break;
 		case O_CONFIG:
 			config_path = optarg;
@@ -156,8 +173,8 @@ int cmd_serve(int argc, char **argv)
 	if (service_config_load(&cfg, config_path, err, sizeof(err)))
 		goto bad_config;
 	for (size_t i = 0; i < ARRAY_SIZE(flag_key); i++)
-		if (flag_key[i] && service_config_set(&cfg, "server", flag_key[i], flag_val[i], err,
-						      sizeof(err)))
+		if (flag_key[i] && service_config_set(&cfg, flag_section[i], flag_key[i], flag_val[i],
+						      err, sizeof(err)))
 			goto bad_config;
 	service_config_finish(&cfg);
 	log_set_level(cfg.log_level);

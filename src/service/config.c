@@ -1,9 +1,12 @@
 #include "base/common.h"
 #include "service/config.h"
 #include "base/config.h"
+#include "base/resolve.h"
+#include "base/sock.h"
 #include "base/str.h"
+#include "modules/dns_anchor.h"
 
-enum setting_type { T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL };
+enum setting_type { T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL, T_RESOLVER, T_ANCHOR, T_RESOLVE };
 
 struct setting {
 	const char *section;
@@ -35,6 +38,9 @@ static const struct setting settings[] = {
 	{"analysis", "model", "SECSCAN_ANALYSIS_MODEL", T_STRING, OFF(analysis_model), 0, 0},
 	{"analysis", "base_url", "SECSCAN_ANALYSIS_URL", T_URL, OFF(analysis_url), 0, 0},
 	{"analysis", "timeout", "SECSCAN_ANALYSIS_TIMEOUT", T_LONG, OFF(analysis_timeout), 1, 600},
+	{"dns", "resolver", "SECSCAN_RESOLVER", T_RESOLVER, OFF(dns_resolver), 0, 0},
+	{"dns", "trust_anchor", "SECSCAN_TRUST_ANCHOR", T_ANCHOR, OFF(dns_trust_anchor), 0, 0},
+	{"dns", "resolve", "SECSCAN_RESOLVE", T_RESOLVE, OFF(dns_resolve), 0, 0},
 };
 
 /* The defaults mirror the spec's plan table; "unlimited" is the self-hoster's admin. */
@@ -84,6 +90,10 @@ void service_config_release(struct service_config *c)
 	free(c->analysis_key);
 	free(c->analysis_model);
 	free(c->analysis_url);
+	free(c->dns_resolver);
+	free(c->dns_trust_anchor);
+	for (size_t i = 0; c->dns_resolve[i]; i++)
+		free(c->dns_resolve[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -154,6 +164,36 @@ static int set_plan(struct service_config *c, const char *name, const char *key,
 	return SS_EINVAL;
 }
 
+/* A comma-separated list of "HOST:PORT:ADDR" replaces the list set before. */
+static int set_resolve(char **list, const struct setting *s, const char *value, char *err,
+		       size_t errlen)
+{
+	char *copy = xstrdup(value), *save = NULL;
+	char *parsed[SERVICE_MAX_RESOLVE + 1] = {0};
+	size_t n = 0;
+	int rc = 0;
+	for (char *e = strtok_r(copy, ",", &save); e && !rc; e = strtok_r(NULL, ",", &save)) {
+		e = str_trim(e);
+		if (!resolve_override_ok(e) || n == SERVICE_MAX_RESOLVE) {
+			snprintf(err, errlen, "%s.%s: expected HOST:PORT:ADDR, comma-separated (at most %d), got '%s'",
+				 s->section, s->key, SERVICE_MAX_RESOLVE, e);
+			rc = SS_EINVAL;
+		} else {
+			parsed[n++] = xstrdup(e);
+		}
+	}
+	free(copy);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(parsed[i]);
+		return rc;
+	}
+	for (size_t i = 0; list[i]; i++)
+		free(list[i]);
+	memcpy(list, parsed, sizeof(parsed));
+	return 0;
+}
+
 static int apply(struct service_config *c, const struct setting *s, const char *value, char *err,
 		 size_t errlen)
 {
@@ -206,6 +246,30 @@ static int apply(struct service_config *c, const struct setting *s, const char *
 		*(double *)field = v;
 		return 0;
 	}
+	case T_RESOLVER: {
+		struct sock_addr sa;
+		if (sock_addr_parse(&sa, value, 53)) {
+			snprintf(err, errlen, "%s.%s: expected a numeric ADDR[:PORT] (e.g. 127.0.0.1:5353), got '%s'",
+				 s->section, s->key, value);
+			return SS_EINVAL;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	}
+	case T_ANCHOR: {
+		/* Read now, so that a bad file stops the start instead of every scan's DNSSEC checks. */
+		char why[512];
+		if (dns_anchor_file_check(value, why, sizeof(why))) {
+			snprintf(err, errlen, "%s.%s: %s", s->section, s->key, why);
+			return SS_EINVAL;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	}
+	case T_RESOLVE:
+		return set_resolve((char **)field, s, value, err, errlen);
 	case T_LOGLEVEL:
 		if (log_parse_level(value, (enum log_level *)field)) {
 			snprintf(err, errlen, "%s.%s: expected debug, info, warn, error or quiet, got '%s'",
@@ -237,7 +301,7 @@ int service_config_load_file(struct service_config *c, const char *path, char *e
 		return rc;
 	for (size_t i = 0; i < file.n && !rc; i++) {
 		const struct config_entry *e = &file.items[i];
-		char why[256];
+		char why[512];
 		rc = service_config_set(c, e->section, e->key, e->value, why, sizeof(why));
 		if (rc)
 			snprintf(err, errlen, "%s:%d: %s", path, e->line, why);
@@ -252,7 +316,7 @@ int service_config_load_env(struct service_config *c, char *err, size_t errlen)
 		const char *v = getenv(settings[i].env);
 		if (!v)
 			continue;
-		char why[256];
+		char why[512];
 		if (apply(c, &settings[i], v, why, sizeof(why))) {
 			snprintf(err, errlen, "%s: %s", settings[i].env, why);
 			return SS_EINVAL;

@@ -14,6 +14,7 @@
  *   [limits]  rate (requests/s per key, 0 = off), burst, max_runs, run_budget (seconds), max_body,
  *             event_streams (per account), heartbeat (seconds)
  *   [analysis] provider (local|anthropic), api_key, model, base_url, timeout (seconds)
+ *   [dns]     resolver (ADDR[:PORT]), trust_anchor (file), resolve (HOST:PORT:ADDR, comma-separated)
  *   [plan.NAME] targets, scans (-1 = unlimited), scan_window (day|week|lifetime|none), ai_analysis
  */
 
@@ -21,6 +22,7 @@ enum scan_window { WINDOW_NONE, WINDOW_DAY, WINDOW_WEEK, WINDOW_LIFETIME };
 
 #define PLAN_UNLIMITED (-1L)
 #define SERVICE_MAX_PLANS 16
+#define SERVICE_MAX_RESOLVE 32
 
 struct plan {
 	char name[32];
@@ -49,6 +51,11 @@ struct service_config {
 	char *analysis_model;    /* default claude-sonnet-4-6 */
 	char *analysis_url;      /* the Messages API's base URL, without trailing '/' */
 	long analysis_timeout;   /* seconds one provider call may take */
+	/* Every scan's name resolution, as `secscan scan` --resolver, --trust-anchor, --resolve: */
+	char *dns_resolver;      /* "ADDR[:PORT]" the dns module asks; NULL = the system's */
+	char *dns_trust_anchor;  /* DS/DNSKEY file the dns module also validates from (checked when
+	                          * set); NULL = the root's anchors only */
+	char *dns_resolve[SERVICE_MAX_RESOLVE + 1]; /* "HOST:PORT:ADDR" overrides, NULL-terminated */
 	struct plan plans[SERVICE_MAX_PLANS];
 	size_t nplans;
 };

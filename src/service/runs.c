@@ -167,6 +167,9 @@ static void execute(struct runs *r, struct job *j)
 	scan_options_init(&opt);
 	opt.budget_ms = r->cfg->run_budget * 1000;
 	opt.http.allow_private = r->cfg->allow_private;
+	opt.http.resolve = (const char *const *)r->cfg->dns_resolve;
+	opt.resolver = r->cfg->dns_resolver;
+	opt.trust_anchor = r->cfg->dns_trust_anchor;
 	struct scan_sink sink = {.on_finding = sink_finding, .on_target = sink_target, .ud = j};
 	struct scan_run *scan = scan_run_new(&opt, &sink);
 	int rc = scan_run_add_target(scan, j->input);

@@ -5,6 +5,7 @@
 #include "base/common.h"
 #include "base/config.h"
 #include "service/config.h"
+#include <fcntl.h>
 #include <unistd.h>
 
 static int parse(struct config *c, const char *text, char *err, size_t errlen)
@@ -174,6 +175,12 @@ static void bad_settings_are_refused_with_the_line(void **state)
 		{"[plan.pro]\nscan_window = month\n", ":2: plan.pro.scan_window"},
 		{"[plan.pro]\nscans = lots\n", ":2: plan.pro.scans"},
 		{"[plan.pro]\ncolour = red\n", ":2: unknown plan setting"},
+		{"[dns]\nresolver = ns1.example\n", ":2: dns.resolver: expected a numeric ADDR[:PORT]"},
+		{"[dns]\nresolver = 127.0.0.1:99999\n", ":2: dns.resolver: expected a numeric ADDR[:PORT]"},
+		{"[dns]\ntrust_anchor = /nonexistent/anchors.ds\n",
+		 ":2: dns.trust_anchor: /nonexistent/anchors.ds: cannot be read"},
+		{"[dns]\nresolve = app.test:80:127.0.0.1, app.test:http:127.0.0.1\n",
+		 ":2: dns.resolve: expected HOST:PORT:ADDR, comma-separated (at most 32), got 'app.test:http:127.0.0.1'"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char path[] = "/tmp/secscan-config-XXXXXX";
@@ -193,6 +200,48 @@ static void bad_settings_are_refused_with_the_line(void **state)
 	}
 }
 
+static void dns_settings_are_checked_when_set(void **state)
+{
+	char path[] = "/tmp/secscan-anchor-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *ds = "corp.example. DS 17299 13 2 "
+			 "d863c0de0000000000000000000000000000000000000000000000000000beef\n";
+	assert_int_equal(write(fd, ds, strlen(ds)), (ssize_t)strlen(ds));
+	close(fd);
+
+	struct service_config cfg;
+	char err[512];
+	service_config_init(&cfg);
+	assert_null(cfg.dns_resolver);
+	assert_null(cfg.dns_trust_anchor);
+	assert_null(cfg.dns_resolve[0]);
+	assert_int_equal(service_config_set(&cfg, "dns", "resolver", "[::1]:5353", err, sizeof(err)), 0);
+	assert_int_equal(service_config_set(&cfg, "dns", "trust_anchor", path, err, sizeof(err)), 0);
+	assert_int_equal(service_config_set(&cfg, "dns", "resolve", "a.test:80:127.0.0.1", err, sizeof(err)), 0);
+	/* a later source replaces the list; a bad entry leaves it as it was */
+	assert_int_equal(service_config_set(&cfg, "dns", "resolve", " b.test:443:[::1] ,c.test:8080:127.0.0.2",
+					    err, sizeof(err)), 0);
+	assert_int_equal(service_config_set(&cfg, "dns", "resolve", "d.test:1:127.0.0.1,d.test", err,
+					    sizeof(err)), SS_EINVAL);
+	assert_string_equal(cfg.dns_resolver, "[::1]:5353");
+	assert_string_equal(cfg.dns_trust_anchor, path);
+	assert_string_equal(cfg.dns_resolve[0], "b.test:443:[::1]");
+	assert_string_equal(cfg.dns_resolve[1], "c.test:8080:127.0.0.2");
+	assert_null(cfg.dns_resolve[2]);
+
+	/* a file without any DS or DNSKEY record is refused, and the setting keeps its value */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "; nothing\n", 10), 10);
+	close(fd);
+	assert_int_equal(service_config_set(&cfg, "dns", "trust_anchor", path, err, sizeof(err)), SS_EINVAL);
+	assert_non_null(strstr(err, "no DS or DNSKEY record"));
+	assert_string_equal(cfg.dns_trust_anchor, path);
+	service_config_release(&cfg);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +252,7 @@ int main(void)
 		cmocka_unit_test(service_defaults_mirror_the_spec),
 		cmocka_unit_test(file_then_environment_then_flags),
 		cmocka_unit_test(bad_settings_are_refused_with_the_line),
+		cmocka_unit_test(dns_settings_are_checked_when_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
