@@ -6,7 +6,9 @@
 #include "base/str.h"
 #include "modules/dns_anchor.h"
 
-enum setting_type { T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL, T_RESOLVER, T_ANCHOR, T_RESOLVE };
+enum setting_type {
+	T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL, T_RESOLVER, T_ANCHOR, T_RESOLVE
+};
 
 struct setting {
 	const char *section;
@@ -175,7 +177,8 @@ static int set_resolve(char **list, const struct setting *s, const char *value, 
 	for (char *e = strtok_r(copy, ",", &save); e && !rc; e = strtok_r(NULL, ",", &save)) {
 		e = str_trim(e);
 		if (!resolve_override_ok(e) || n == SERVICE_MAX_RESOLVE) {
-			snprintf(err, errlen, "%s.%s: expected HOST:PORT:ADDR, comma-separated (at most %d), got '%s'",
+			snprintf(err, errlen,
+				 "%s.%s: expected HOST:PORT:ADDR, comma-separated (at most %d), got '%s'",
 				 s->section, s->key, SERVICE_MAX_RESOLVE, e);
 			rc = SS_EINVAL;
 		} else {
@@ -192,6 +195,12 @@ static int set_resolve(char **list, const struct setting *s, const char *value, 
 		free(list[i]);
 	memcpy(list, parsed, sizeof(parsed));
 	return 0;
+}
+
+static void replace_string(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
 }
 
 static int apply(struct service_config *c, const struct setting *s, const char *value, char *err,
@@ -218,8 +227,7 @@ static int apply(struct service_config *c, const struct setting *s, const char *
 			snprintf(err, errlen, "%s.%s: empty value", s->section, s->key);
 			return SS_EINVAL;
 		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
+		replace_string((char **)field, value);
 		return 0;
 	case T_BOOL:
 		if (parse_bool(value, (bool *)field)) {
@@ -249,23 +257,22 @@ static int apply(struct service_config *c, const struct setting *s, const char *
 	case T_RESOLVER: {
 		struct sock_addr sa;
 		if (sock_addr_parse(&sa, value, 53)) {
-			snprintf(err, errlen, "%s.%s: expected a numeric ADDR[:PORT] (e.g. 127.0.0.1:5353), got '%s'",
+			snprintf(err, errlen,
+				 "%s.%s: expected a numeric ADDR[:PORT] (e.g. 127.0.0.1:5353), got '%s'",
 				 s->section, s->key, value);
 			return SS_EINVAL;
 		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
+		replace_string((char **)field, value);
 		return 0;
 	}
 	case T_ANCHOR: {
-		/* Read now, so that a bad file stops the start instead of every scan's DNSSEC checks. */
+		/* Checked now: a bad file stops the start rather than every scan's DNSSEC checks. */
 		char why[512];
 		if (dns_anchor_file_check(value, why, sizeof(why))) {
 			snprintf(err, errlen, "%s.%s: %s", s->section, s->key, why);
 			return SS_EINVAL;
 		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
+		replace_string((char **)field, value);
 		return 0;
 	}
 	case T_RESOLVE:
