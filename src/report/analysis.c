@@ -10,6 +10,10 @@
 #define LOCAL_MODEL "secscan-rules-1"
 /* The Fix Plan lists at most this many items; the fix file has them all. */
 #define FIX_PLAN_MAX 15
+/* What a provider's chains may hold: room for a real answer, bounded for the fix file. */
+#define GIVEN_CHAINS_MAX 20
+#define GIVEN_STEPS_MAX 10
+#define GIVEN_TEXT_MAX 1000
 
 static json_t *chain_rules;
 static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
@@ -111,6 +115,85 @@ json_t *analysis_chains(const struct finding *findings, size_t n)
 			json_array_append_new(out, c);
 	}
 	return out;
+}
+
+/* v's text when v is a string of 1 to GIVEN_TEXT_MAX bytes, else NULL. */
+static const char *given_text(json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s && *s && json_string_length(v) <= GIVEN_TEXT_MAX ? s : NULL;
+}
+
+static bool some_finding_has_check(const struct finding *findings, size_t n, const char *check)
+{
+	for (size_t i = 0; i < n; i++)
+		if (findings[i].check && !strcmp(findings[i].check, check))
+			return true;
+	return false;
+}
+
+/*
+ * One chain a provider gave, as a rule whose requirement groups are its checks (each exactly a
+ * check of the findings, never a prefix or a category), or NULL with the reason in err.
+ */
+static json_t *given_rule(json_t *ch, size_t no, const struct finding *findings, size_t n,
+			  char *err, size_t errlen)
+{
+	const char *name = given_text(json_object_get(ch, "name"));
+	const char *sev = json_string_value(json_object_get(ch, "severity"));
+	const char *impact = given_text(json_object_get(ch, "business_impact"));
+	json_t *used = json_object_get(ch, "findings_used"), *steps = json_object_get(ch, "scenario"), *v;
+	enum severity s;
+	size_t i;
+	if (!name || severity_parse(sev, &s) || !impact || !json_array_size(used) ||
+	    !json_array_size(steps) || json_array_size(steps) > GIVEN_STEPS_MAX) {
+		snprintf(err, errlen, "attack chain %zu is not {name, severity, findings_used, scenario "
+				      "(1-%d steps), business_impact} of strings up to %d bytes",
+			 no, GIVEN_STEPS_MAX, GIVEN_TEXT_MAX);
+		return NULL;
+	}
+	json_array_foreach(steps, i, v)
+		if (!given_text(v)) {
+			snprintf(err, errlen, "attack chain %zu has a scenario step that is not a string "
+					      "of 1-%d bytes", no, GIVEN_TEXT_MAX);
+			return NULL;
+		}
+	json_t *groups = json_array();
+	json_array_foreach(used, i, v) {
+		const char *check = json_string_value(v);
+		if (!check || !some_finding_has_check(findings, n, check)) {
+			snprintf(err, errlen, "attack chain %zu uses a check that no finding has", no);
+			json_decref(groups);
+			return NULL;
+		}
+		json_array_append_new(groups, json_pack("[s]", check));
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:O, s:s}", "id", "", "name", name, "severity",
+			 severity_name(s), "requires", groups, "scenario", steps, "business_impact",
+			 impact);
+}
+
+json_t *analysis_chains_given(json_t *given, const struct finding *findings, size_t n, char *err,
+			      size_t errlen)
+{
+	json_t *out = json_array(), *ch;
+	size_t i;
+	if (!json_is_array(given) || json_array_size(given) > GIVEN_CHAINS_MAX) {
+		snprintf(err, errlen, "attack_chains is not a list of at most %d chains", GIVEN_CHAINS_MAX);
+		goto fail;
+	}
+	json_array_foreach(given, i, ch) {
+		json_t *rule = given_rule(ch, i + 1, findings, n, err, errlen);
+		if (!rule)
+			goto fail;
+		/* Every group names a check that some finding has, so the chain always matches. */
+		json_array_append_new(out, chain_of(rule, findings, n));
+		json_decref(rule);
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
 }
 
 /*
@@ -291,12 +374,16 @@ int analysis_run(const char *provider, const struct analysis_options *o, const c
 	char err[256] = "";
 	const struct analysis_provider *p = analysis_provider_find(provider ? provider : "local");
 	int rc = p ? p->analyze(o, run_id, findings, n, out, err, sizeof(err)) : SS_EINVAL;
-	if (rc == 0 || p == &analysis_local)
-		return rc;
-	if (!p)
-		snprintf(err, sizeof(err), "unknown provider");
-	rc = analysis_local.analyze(o, run_id, findings, n, out, NULL, 0);
+	if (rc && p != &analysis_local) {
+		if (!p)
+			snprintf(err, sizeof(err), "unknown provider");
+		p = &analysis_local;
+		rc = p->analyze(o, run_id, findings, n, out, NULL, 0);
+		if (rc == 0)
+			out->note = xasprintf("provider %s failed (%s); the local analysis is shown",
+					      provider, err);
+	}
 	if (rc == 0)
-		out->note = xasprintf("provider %s failed (%s); the local analysis is shown", provider, err);
+		out->provider = xstrdup(p->name);
 	return rc;
 }

@@ -23,7 +23,8 @@ struct analysis_options {
 struct analysis_provider {
 	const char *name;
 	/*
-	 * Analyses the run's findings into out (model, content, risk_score, chains as JSON text);
+	 * Analyses the run's findings into out (model, content, risk_score, chains as JSON text;
+	 * analysis_run sets provider);
 	 * 0, or a negative SS_E* with the reason in err.
 	 */
 	int (*analyze)(const struct analysis_options *o, const char *run_id,
@@ -32,13 +33,13 @@ struct analysis_provider {
 };
 
 extern const struct analysis_provider analysis_local;
-/* The Anthropic Messages API (analysis_anthropic.c): the model writes the assessment and the
- * score, validated; the chains are the local rules'. */
+/* The Anthropic Messages API (analysis_anthropic.c): the model writes the assessment, the score
+ * and, when it gives them, the attack chains, all validated; else the chains are the local rules'. */
 extern const struct analysis_provider analysis_anthropic;
 
 /*
  * Analyses with the named provider, falling back to local (with out->note saying why) when the
- * provider is unknown or fails. Always 0 but for allocation-free impossibilities.
+ * provider is unknown or fails; out->provider names the one that made it. Always 0 but for allocation-free impossibilities.
  */
 int analysis_run(const char *provider, const struct analysis_options *o, const char *run_id,
 		 const struct finding *findings, size_t n, struct run_analysis *out);
@@ -52,6 +53,16 @@ const struct analysis_provider *analysis_provider_find(const char *name);
  * appears exactly when each of its requirement groups matches a finding. New reference.
  */
 json_t *analysis_chains(const struct finding *findings, size_t n);
+
+/*
+ * The attack chains a provider gave (docs/analysis.md), checked and put in analysis_chains' shape:
+ * given must be a list of at most 20 {name, severity, findings_used (check ids of the findings),
+ * scenario (1-10 steps), business_impact}, strings of 1-1000 bytes; targets and findings_used
+ * are then taken from the findings of those checks, never from the provider. NULL, with the
+ * reason in err, when anything is off. New reference.
+ */
+json_t *analysis_chains_given(json_t *given, const struct finding *findings, size_t n, char *err,
+			      size_t errlen);
 
 /* The documented risk score (docs/analysis.md) of findings and their chains. */
 int analysis_risk_score(const struct finding *findings, size_t n, json_t *chains);

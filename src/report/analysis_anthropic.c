@@ -6,8 +6,9 @@
 
 /*
  * The Anthropic provider: one Messages API call (POST BASE/v1/messages) with the run's findings,
- * asking for one JSON object {"content": Markdown, "risk_score": 0-100}. The answer is validated
- * strictly; anything else is an error, and analysis_run falls back to the local provider.
+ * asking for one JSON object {"content": Markdown, "risk_score": 0-100, "attack_chains": [...]}
+ * (the chains optional: without them, the local rules' stand). The answer is validated strictly;
+ * anything else is an error, and analysis_run falls back to the local provider.
  */
 
 #define ANTHROPIC_VERSION "2023-06-01"
@@ -20,10 +21,14 @@ static const char system_prompt[] =
 	"You are a security analyst. You get the findings of an external security scan of a web "
 	"application, and the attack chains secscan's rules derived from them. Write an assessment "
 	"for the application's developers. Answer with exactly one JSON object and nothing else: "
-	"{\"content\": \"<Markdown>\", \"risk_score\": <integer 0-100>}. The Markdown must have the "
-	"sections '# Security Assessment', '## Executive Summary', '## Attack Chains' (each chain: the "
-	"findings it uses, a 3-5 step scenario, the business impact) and '## Fix Plan' (ordered, most "
-	"urgent first). Use only the findings given; do not invent any.";
+	"{\"content\": \"<Markdown>\", \"risk_score\": <integer 0-100>, \"attack_chains\": "
+	"[{\"name\": \"...\", \"severity\": \"CRITICAL|HIGH|MEDIUM|LOW\", \"findings_used\": "
+	"[\"<check id of a finding>\"], \"scenario\": [\"<step>\"], \"business_impact\": \"...\"}]}. "
+	"The Markdown must have the sections '# Security Assessment', '## Executive Summary', "
+	"'## Attack Chains' (each chain: the findings it uses, a 3-5 step scenario, the business "
+	"impact) and '## Fix Plan' (ordered, most urgent first). attack_chains lists the chains of "
+	"your assessment (at most 20; leave the key out to keep the given ones). Use only the "
+	"findings given; do not invent any.";
 
 /* The user message: the findings (evidence cut; it is redacted already) and the local chains. */
 static char *build_prompt(const char *run_id, const struct finding *findings, size_t n)
@@ -57,9 +62,12 @@ static size_t answer_write(char *data, size_t size, size_t n, void *ud)
 
 /*
  * The assessment inside a Messages API answer: content[0] must be a text block holding one JSON
- * object with a "content" string that has the four sections and an integer "risk_score" 0-100.
+ * object with a "content" string that has the four sections, an integer "risk_score" 0-100 and
+ * optionally "attack_chains" over the findings (analysis_chains_given); without them, the local
+ * rules' chains.
  */
-static int parse_answer(const char *body, size_t len, struct run_analysis *out, char *err, size_t errlen)
+static int parse_answer(const char *body, size_t len, const struct finding *findings, size_t n,
+			struct run_analysis *out, char *err, size_t errlen)
 {
 	json_t *doc = json_loadb(body, len, 0, NULL), *inner = NULL;
 	int rc = SS_EINVAL;
@@ -84,6 +92,13 @@ static int parse_answer(const char *body, size_t len, struct run_analysis *out, 
 			snprintf(err, errlen, "the assessment lacks the section '%s'", sections[i]);
 			goto out;
 		}
+	json_t *given = json_object_get(inner, "attack_chains");
+	json_t *chains = given ? analysis_chains_given(given, findings, n, err, errlen)
+			       : analysis_chains(findings, n);
+	if (!chains)
+		goto out;
+	out->chains = json_dumps(chains, JSON_COMPACT);
+	json_decref(chains);
 	out->content = xstrdup(md);
 	out->risk_score = json_integer_value(score);
 	rc = 0;
@@ -134,13 +149,10 @@ static int anthropic_analyze(const struct analysis_options *o, const char *run_i
 	else if (status != 200)
 		snprintf(err, errlen, "the Messages API answered %ld", status);
 	else
-		rc = parse_answer(answer.data ? answer.data : "", answer.len, out, err, errlen);
-	if (rc == 0) {
-		json_t *chains = analysis_chains(findings, n);
+		rc = parse_answer(answer.data ? answer.data : "", answer.len, findings, n, out, err,
+				  errlen);
+	if (rc == 0)
 		out->model = xstrdup(o->model);
-		out->chains = json_dumps(chains, JSON_COMPACT);
-		json_decref(chains);
-	}
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	buf_release(&answer);

@@ -366,12 +366,17 @@ static void put_yaml_list(struct buf *b, json_t *arr, const char *indent)
 	}
 }
 
-/* risk_score and attack_chains of the run's analysis (docs/security-fix-format.md). */
+/* What the run's analysis adds (docs/security-fix-format.md): who made it, risk_score and
+ * attack_chains. A provider wrote the chains' text, so every string is a YAML scalar. */
 static void put_analysis_front(struct buf *b, const struct run_analysis *a)
 {
 	json_t *chains = json_loads(a->chains ? a->chains : "[]", 0, NULL), *ch;
 	size_t i;
-	buf_appendf(b, "risk_score: %" PRId64 "\nattack_chains:", a->risk_score);
+	buf_appends(b, "analysis_provider: ");
+	report_put_yaml_string(b, a->provider);
+	buf_appends(b, "\nanalysis_model: ");
+	report_put_yaml_string(b, a->model);
+	buf_appendf(b, "\nrisk_score: %" PRId64 "\nattack_chains:", a->risk_score);
 	if (!json_array_size(chains))
 		buf_appends(b, " []");
 	buf_appendc(b, '\n');
@@ -393,6 +398,30 @@ static void put_analysis_front(struct buf *b, const struct run_analysis *a)
 	json_decref(chains);
 }
 
+/*
+ * Appends text as one paragraph on one line: a provider wrote it, so a start that would open
+ * another Markdown block (heading, list, quote, fence, table, HTML: ASCII punctuation, or digits
+ * then '.' or ')') is backslash-escaped.
+ */
+static void put_paragraph(struct buf *b, const char *text)
+{
+	struct buf line;
+	buf_init(&line, REPORT_OUTPUT_MAX);
+	report_put_line(&line, text);
+	const char *s = buf_str(&line);
+	s += strspn(s, " ");
+	size_t digits = strspn(s, "0123456789");
+	if (digits && (s[digits] == '.' || s[digits] == ')')) {
+		buf_append(b, s, digits);
+		s += digits;
+	}
+	/* CommonMark lets a backslash escape any ASCII punctuation character. */
+	if (*s && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", *s))
+		buf_appendc(b, '\\');
+	buf_appends(b, s);
+	buf_release(&line);
+}
+
 /* The analysis's executive summary (its "## Executive Summary" section), when it has one. */
 static void put_executive_summary(struct buf *b, const struct run_analysis *a)
 {
@@ -405,7 +434,7 @@ static void put_executive_summary(struct buf *b, const struct run_analysis *a)
 	size_t len = end ? (size_t)(end - at) : strlen(at);
 	char *text = xstrndup(at, len);
 	buf_appends(b, "# Executive Summary\n\n");
-	report_put_line(b, text);
+	put_paragraph(b, text);
 	buf_appends(b, "\n\n");
 	free(text);
 }

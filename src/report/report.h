@@ -87,8 +87,9 @@ struct fix_request {
 	size_t nfindings;
 	const char *only_target; /* ?target= filter, or NULL */
 	bool legacy;             /* format=legacy: no front matter */
-	const struct run_analysis *analysis; /* the run's analysis, or NULL: adds risk_score,
-					      * attack_chains and an executive summary */
+	const struct run_analysis *analysis; /* the run's stored analysis, or NULL: adds its
+					      * provider, model, risk_score, attack_chains and
+					      * executive summary */
 };
 
 /*

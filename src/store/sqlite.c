@@ -106,6 +106,11 @@ static const char *const migrations[] = {
 	"  chains TEXT NOT NULL,"
 	"  note TEXT,"
 	"  created_at INTEGER NOT NULL);",
+	/* 3: which provider made an analysis; before, the model named it (the local one is
+	 * secscan-rules-1, any other was the anthropic provider's) */
+	"ALTER TABLE analyses ADD COLUMN provider TEXT NOT NULL DEFAULT '';"
+	"UPDATE analyses SET provider = CASE model WHEN 'secscan-rules-1' THEN 'local'"
+	"  ELSE 'anthropic' END;",
 };
 
 #define KEY_COLUMNS "id, account_id, prefix, label, created_at, last_used_at, revoked_at"
@@ -215,10 +220,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" hosting = coalesce(nullif(?7, ''), hosting)",
 	[ST_RUN_TARGET_LIST] = "SELECT host, label, server, framework, language, hosting"
 			       " FROM run_targets WHERE run_id = ?1 ORDER BY pos",
-	[ST_ANALYSIS_GET] = "SELECT model, content, risk_score, chains, note, created_at FROM analyses"
-			    " WHERE run_id = ?1",
+	[ST_ANALYSIS_GET] = "SELECT model, content, risk_score, chains, note, created_at, provider"
+			    " FROM analyses WHERE run_id = ?1",
 	[ST_ANALYSIS_INSERT] = "INSERT INTO analyses (run_id, model, content, risk_score, chains, note,"
-			       " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			       " created_at, provider) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 			       " ON CONFLICT (run_id) DO NOTHING",
 	/* seq is computed inside the immediate transaction, so two writers never share one. */
 	[ST_FINDING_INSERT] =
@@ -1249,6 +1254,7 @@ static void read_analysis(sqlite3_stmt *st, void *p)
 	a->chains = col_text(st, 3);
 	a->note = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col_text(st, 4);
 	a->created_at = col_int(st, 5);
+	a->provider = col_text(st, 6);
 }
 
 static void release_analysis(void *p)
@@ -1277,8 +1283,8 @@ static int sqlite_analysis_put(struct store *s, const char *run_id, const struct
 	int err = conn_get(s, &c);
 	if (err)
 		return err;
-	if (!run_id_valid(run_id) || !a->model || !a->content || !a->chains || a->risk_score < 0 ||
-	    a->risk_score > 100)
+	if (!run_id_valid(run_id) || !a->provider || !a->model || !a->content || !a->chains ||
+	    a->risk_score < 0 || a->risk_score > 100)
 		return SS_EINVAL;
 	sqlite3_stmt *st = stmt(c, ST_ANALYSIS_INSERT);
 	bind_text(st, 1, run_id);
@@ -1288,6 +1294,7 @@ static int sqlite_analysis_put(struct store *s, const char *run_id, const struct
 	bind_text(st, 5, a->chains);
 	bind_text(st, 6, a->note);
 	bind_int(st, 7, a->created_at ? a->created_at : now_s());
+	bind_text(st, 8, a->provider);
 	err = write_one(c, st, &changes, NULL);
 	return err ? err : changes ? 0 : SS_EEXIST;
 }

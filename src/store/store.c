@@ -103,6 +103,7 @@ void run_target_array_free(struct run_target *arr, size_t n)
 
 void run_analysis_release(struct run_analysis *a)
 {
+	free(a->provider);
 	free(a->model);
 	free(a->content);
 	free(a->chains);

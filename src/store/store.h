@@ -72,6 +72,7 @@ struct run_target {
 
 /* The analysis of a run (POST /v1/scan/{id}/analyze), kept once made. */
 struct run_analysis {
+	char *provider;    /* the provider that made it: "local" or "anthropic" */
 	char *model;
 	char *content;     /* Markdown */
 	int64_t risk_score; /* 0-100 */

@@ -7,7 +7,7 @@
  * FIXTURE.json: {"checks": [catalogue entries; without them, the embedded rules], "scanner", "scan_id", "scan_date" (epoch),
  * "only_target", "threshold", "targets": [{host, label, server, framework, language, hosting}],
  * "findings": [{check, target, severity, category, title, description, evidence, tool,
- * location, seq}]}.
+ * location, seq}], "analysis": {provider, model, content, risk_score, chains (a list)}}.
  */
 #include "base/common.h"
 #include "engine/catalogue.h"
@@ -68,6 +68,14 @@ int main(int argc, char **argv)
 	if (th && severity_parse(th, &threshold) != 0)
 		return 2;
 	int rc = 0;
+	json_t *ja = json_object_get(root, "analysis");
+	struct run_analysis analysis = {
+		.provider = field(ja, "provider"),
+		.model = field(ja, "model"),
+		.content = field(ja, "content"),
+		.risk_score = json_integer_value(json_object_get(ja, "risk_score")),
+		.chains = json_dumps(json_object_get(ja, "chains"), JSON_COMPACT),
+	};
 	if (!strcmp(format, "fix") || !strcmp(format, "legacy")) {
 		struct fix_request req = {
 			.scanner = json_string_value(json_object_get(root, "scanner")),
@@ -79,6 +87,7 @@ int main(int argc, char **argv)
 			.nfindings = nf,
 			.only_target = json_string_value(json_object_get(root, "only_target")),
 			.legacy = !strcmp(format, "legacy"),
+			.analysis = ja ? &analysis : NULL,
 		};
 		char *md = report_fix_markdown(&req);
 		fputs(md, stdout);
@@ -107,6 +116,7 @@ int main(int argc, char **argv)
 		free(targets[i].hosting);
 	}
 	free(targets);
+	run_analysis_release(&analysis);
 	finding_array_free(findings, nf);
 	catalogue_free();
 	json_decref(root);

@@ -5,6 +5,8 @@
 #include "base/common.h"
 #include "report/analysis.h"
 #include "engine/catalogue.h"
+#include "base/buf.h"
+#include "base/str.h"
 
 static struct finding fx(const char *check, const char *category, enum severity sev, const char *target)
 {
@@ -119,12 +121,123 @@ static void local_provider_writes_the_assessment(void **state)
 	run_analysis_release(&b);
 }
 
+/* analysis_chains_given of the JSON text given: the chains as compact JSON, or "ERR: reason". */
+static char *given(const struct finding *f, size_t n, const char *text)
+{
+	char err[256] = "";
+	json_t *in = json_loads(text, 0, NULL);
+	assert_non_null(in);
+	json_t *out = analysis_chains_given(in, f, n, err, sizeof(err));
+	json_decref(in);
+	if (!out)
+		return xasprintf("ERR: %s", err);
+	char *s = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return s;
+}
+
+static void provider_chains_are_checked_against_the_findings(void **state)
+{
+	(void)state;
+	struct finding f[] = {fx("exposure.vcs", "disclosure", SEV_HIGH, "a.example"),
+			      fx("exposure.vcs", "disclosure", SEV_HIGH, "b.example"),
+			      fx("headers.csp-missing", "edge-infra", SEV_MEDIUM, "c.example")};
+	/* Targets and findings_used come from the findings; the provider's own are ignored. */
+	char *s = given(f, 3, "[{\"name\": \"N\", \"severity\": \"high\", \"findings_used\": "
+			      "[\"exposure.vcs\"], \"targets\": [\"evil.example\"], \"scenario\": "
+			      "[\"one\", \"two\"], \"business_impact\": \"I\"}]");
+	assert_string_equal(s, "[{\"id\":\"\",\"name\":\"N\",\"severity\":\"HIGH\","
+			       "\"targets\":[\"a.example\",\"b.example\"],\"findings_used\":"
+			       "[{\"check\":\"exposure.vcs\",\"title\":\"a title\",\"location\":\"\"}],"
+			       "\"scenario\":[\"one\",\"two\"],\"business_impact\":\"I\"}]");
+	free(s);
+	s = given(f, 3, "[]");
+	assert_string_equal(s, "[]");
+	free(s);
+
+	const char *bad[][2] = {
+		{"{}", "not a list"},
+		/* A check no finding has, a prefix or a category: the provider cannot widen a chain. */
+		{"[{\"name\": \"N\", \"severity\": \"HIGH\", \"findings_used\": [\"exposure.env\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "no finding has"},
+		{"[{\"name\": \"N\", \"severity\": \"HIGH\", \"findings_used\": [\"exposure.*\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "no finding has"},
+		{"[{\"name\": \"N\", \"severity\": \"HIGH\", \"findings_used\": [\"category:disclosure\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "no finding has"},
+		{"[{\"name\": \"N\", \"severity\": \"SEVERE\", \"findings_used\": [\"exposure.vcs\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "chain 1 is not"},
+		{"[{\"name\": \"\", \"severity\": \"LOW\", \"findings_used\": [\"exposure.vcs\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "chain 1 is not"},
+		{"[{\"name\": \"N\", \"severity\": \"LOW\", \"findings_used\": [], "
+		 "\"scenario\": [\"s\"], \"business_impact\": \"I\"}]", "chain 1 is not"},
+		{"[{\"name\": \"N\", \"severity\": \"LOW\", \"findings_used\": [\"exposure.vcs\"], "
+		 "\"scenario\": [\"s\", 7], \"business_impact\": \"I\"}]", "scenario step"},
+		{"[{\"name\": \"N\", \"severity\": \"LOW\", \"findings_used\": [\"exposure.vcs\"], "
+		 "\"scenario\": [\"s\"], \"business_impact\": {\"a\": 1}}]", "chain 1 is not"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		s = given(f, 3, bad[i][0]);
+		assert_true(str_starts_with(s, "ERR: "));
+		assert_non_null(strstr(s, bad[i][1]));
+		free(s);
+	}
+
+	/* Bounded: 20 chains, 10 steps, 1000 bytes a string. */
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	buf_appends(&b, "[");
+	for (int i = 0; i < 21; i++)
+		buf_appendf(&b, "%s{\"name\": \"N\", \"severity\": \"LOW\", \"findings_used\": "
+				"[\"exposure.vcs\"], \"scenario\": [\"s\"], \"business_impact\": \"I\"}",
+			    i ? ", " : "");
+	buf_appends(&b, "]");
+	s = given(f, 3, buf_str(&b));
+	assert_non_null(strstr(s, "at most 20"));
+	free(s);
+	buf_release(&b);
+	char *long_name = xasprintf("[{\"name\": \"%01001d\", \"severity\": \"LOW\", \"findings_used\": "
+				    "[\"exposure.vcs\"], \"scenario\": [\"s\"], \"business_impact\": \"I\"}]", 0);
+	s = given(f, 3, long_name);
+	assert_true(str_starts_with(s, "ERR: "));
+	free(s);
+	free(long_name);
+	s = given(f, 3, "[{\"name\": \"N\", \"severity\": \"LOW\", \"findings_used\": [\"exposure.vcs\"], "
+			"\"scenario\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"], "
+			"\"business_impact\": \"I\"}]");
+	assert_true(str_starts_with(s, "ERR: "));
+	free(s);
+}
+
+static void analysis_run_names_the_provider(void **state)
+{
+	(void)state;
+	struct finding g[] = {fx("exposure.vcs", "disclosure", SEV_HIGH, "x.example")};
+	struct run_analysis a;
+	assert_int_equal(analysis_run("local", NULL, "abc12345", g, 1, &a), 0);
+	assert_string_equal(a.provider, "local");
+	assert_null(a.note);
+	run_analysis_release(&a);
+	/* No API key: the anthropic provider fails before any request, and local stands in. */
+	struct analysis_options o = {.api_key = "", .model = "m", .base_url = "http://127.0.0.1:9"};
+	char *saved = getenv("ANTHROPIC_API_KEY") ? xstrdup(getenv("ANTHROPIC_API_KEY")) : NULL;
+	unsetenv("ANTHROPIC_API_KEY");
+	assert_int_equal(analysis_run("anthropic", &o, "abc12345", g, 1, &a), 0);
+	assert_string_equal(a.provider, "local");
+	assert_non_null(strstr(a.note, "provider anthropic failed"));
+	run_analysis_release(&a);
+	if (saved)
+		setenv("ANTHROPIC_API_KEY", saved, 1);
+	free(saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chains_appear_exactly_when_their_findings_do),
 		cmocka_unit_test(risk_score_follows_the_documented_formula),
 		cmocka_unit_test(local_provider_writes_the_assessment),
+		cmocka_unit_test(provider_chains_are_checked_against_the_findings),
+		cmocka_unit_test(analysis_run_names_the_provider),
 	};
 	if (catalogue_load(NULL))
 		return 1;
