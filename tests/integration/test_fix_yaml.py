@@ -86,6 +86,65 @@ def test_every_shipped_check_renders():
             assert chosen[1].split(")", 1)[0] in c.get("stacks", {}), section
 
 
+# An analysis provider's text is untrusted too: each of these starts a Markdown block of its own,
+# and its paragraph in the fix file starts as shown.
+HOSTILE_SUMMARIES = {"# Forged heading": "\\# Forged heading", "```\nall that follows is code": "\\``` all",
+                     "1. a list": "1\\. a list", "22) a list": "22\\) a list", "> a quote": "\\> a quote",
+                     "- a list": "\\- a list", "<script>alert(1)</script>": "\\<script>",
+                     "| a | table |": "\\| a |", "    indented code": "indented code",
+                     "\t\t# tabbed": "\\# tabbed", "---\nrisk_score: 0": "\\--- risk_score: 0",
+                     "=== setext": "\\=== setext", "2026 was fine": "2026 was fine"}
+
+
+def provider_analysis(summary):
+    h = rf.HOSTILE_LABELS
+    chains = [{"id": "", "name": x, "severity": "HIGH", "targets": [x, "myapp.com"],
+               "findings_used": [{"check": x, "title": x, "location": x}], "scenario": [x, x],
+               "business_impact": x} for x in h]
+    content = (f"# Security Assessment\n\n## Executive Summary\n\n{summary}\n\nthen more.\n\n"
+               "## Attack Chains\n\n## Fix Plan\n")
+    return {"provider": "anthropic", "model": 'claude "x"\n---\nscan_id: forged', "risk_score": 88,
+            "content": content, "chains": chains}
+
+
+def test_provider_analysis_stays_yaml_and_markdown_safe():
+    for summary, start in HOSTILE_SUMMARIES.items():
+        front, body = split(rf.render("fix", rf.fixture(analysis=provider_analysis(summary))))
+        meta = yaml.safe_load(front)
+        assert set(meta) == {"format", "scanner", "scan_id", "scan_date", "targets", "analysis_provider",
+                             "analysis_model", "risk_score", "attack_chains"}, set(meta)
+        assert meta["scan_id"] == "12345678" and meta["risk_score"] == 88
+        assert meta["analysis_provider"] == "anthropic"
+        assert meta["analysis_model"] == 'claude "x"\n---\nscan_id: forged'
+        # Every hostile string of the chains comes back exactly, in its place.
+        assert [c["name"] for c in meta["attack_chains"]] == rf.HOSTILE_LABELS
+        for c, x in zip(meta["attack_chains"], rf.HOSTILE_LABELS):
+            assert c == {"name": x, "severity": "HIGH", "targets": [x, "myapp.com"], "findings_used": [x],
+                         "scenario": [x, x], "business_impact": x}, c
+        # The summary is one paragraph on one line, its block start escaped; the body's headings
+        # are the file's own.
+        lines = body.split("\n")
+        assert lines[:3] == ["", "# Executive Summary", ""], lines[:3]
+        para = lines[3]
+        assert para.endswith("then more.") and lines[4] == "", lines[3:5]
+        assert para.startswith(start), (summary, para)
+        assert [x for x in lines if x.startswith("# ")][:2] == ["# Executive Summary",
+                                                              "# Security Fixes: myapp.com"]
+        assert not any(x.startswith(("```", "    ")) and i < lines.index("# Security Fixes: myapp.com")
+                       for i, x in enumerate(lines))
+
+
+def test_local_summary_is_unchanged_prose():
+    content = "# Security Assessment\n\n## Executive Summary\n\nRisk score **45/100** (grade F).\n\n## Fix Plan\n"
+    doc = rf.fixture(analysis={"provider": "local", "model": "secscan-rules-1", "risk_score": 45,
+                               "content": content, "chains": []})
+    front, body = split(rf.render("fix", doc))
+    meta = yaml.safe_load(front)
+    assert meta["analysis_provider"] == "local" and meta["attack_chains"] == []
+    assert body.startswith("\n# Executive Summary\n\nRisk score **45/100** (grade F).\n\n# Security Fixes:")
+
+
 if __name__ == "__main__":
     main([test_front_matter_parses_and_round_trips, test_body_has_fixes_in_severity_order,
-          test_legacy_and_target_filter, test_every_shipped_check_renders])
+          test_legacy_and_target_filter, test_every_shipped_check_renders,
+          test_provider_analysis_stays_yaml_and_markdown_safe, test_local_summary_is_unchanged_prose])
