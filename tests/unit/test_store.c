@@ -527,6 +527,46 @@ static void deleting_a_target_keeps_its_history(void **state)
 	finding_array_free(fs, n);
 }
 
+/* An analysis keeps the provider that made it; those stored before the provider was recorded get
+ * it from their model at migration. */
+static void analyses_keep_their_provider(void **state)
+{
+	struct fixture *fx = *state;
+	create_run(fx->s, "anal0001", fx->acct, 0, 1000);
+	create_run(fx->s, "anal0002", fx->acct, 0, 1001);
+	create_run(fx->s, "anal0003", fx->acct, 0, 1002);
+	struct run_analysis a = {.model = (char *)"m", .content = (char *)"c", .risk_score = 5,
+				 .chains = (char *)"[]"};
+	assert_int_equal(store_analysis_put(fx->s, "anal0001", &a), SS_EINVAL);
+	a.provider = (char *)"anthropic";
+	assert_int_equal(store_analysis_put(fx->s, "anal0001", &a), 0);
+	struct run_analysis got;
+	assert_int_equal(store_analysis_get(fx->s, "anal0001", &got), 0);
+	assert_string_equal(got.provider, "anthropic");
+	assert_string_equal(got.model, "m");
+	run_analysis_release(&got);
+	store_close(fx->s);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE analyses DROP COLUMN provider; PRAGMA user_version = 2;"
+				      "INSERT INTO analyses (run_id, model, content, risk_score, chains,"
+				      " created_at) VALUES ('anal0002', 'secscan-rules-1', 'c', 1, '[]', 1),"
+				      " ('anal0003', 'claude-sonnet-4-6', 'c', 1, '[]', 1);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = store_open(fx->path);
+	assert_non_null(fx->s);
+	const char *want[][2] = {{"anal0001", "anthropic"}, {"anal0002", "local"}, {"anal0003", "anthropic"}};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		assert_int_equal(store_analysis_get(fx->s, want[i][0], &got), 0);
+		assert_string_equal(got.provider, want[i][1]);
+		run_analysis_release(&got);
+	}
+}
+
 static void run_targets_keep_order_and_fill_in(void **state)
 {
 	struct fixture *fx = *state;
@@ -855,6 +895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(crash_recovery_aborts_running_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(deleting_a_target_keeps_its_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_targets_keep_order_and_fill_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(analyses_keep_their_provider, setup, teardown),
 		cmocka_unit_test_setup_teardown(findings_are_sequenced_and_deduplicated, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(readers_run_while_a_scan_writes, setup, teardown),
