@@ -53,9 +53,9 @@ static bool looks_binary(const struct walk *w, const char *data, size_t n)
 	return !w->o->binary && memchr(data, '\0', MIN(n, (size_t)SNIFF_BYTES));
 }
 
-/* The file mapped: scanned where it lies, no copy (reading it would copy each byte once more, which
- * costs more than the scan); the pages behind the scanner are dropped, so that memory stays
- * bounded by the chunk size whatever the file's size. */
+/* The file mapped: scanned where it lies, without a copy into a window, and as the whole file stays
+ * readable, lines are counted only up to a hit. The pages behind the scanner are dropped, so that
+ * memory stays bounded by the chunk size whatever the file's size. */
 static void scan_mapped(struct walk *w, char *map, size_t size)
 {
 	size_t chunk = w->o->chunk, page = (size_t)sysconf(_SC_PAGESIZE), dropped = 0;
@@ -79,14 +79,16 @@ static void scan_mapped(struct walk *w, char *map, size_t size)
 	munmap(map, size);
 }
 
-/* Small files, and those that cannot be mapped: read straight into the scanner's window. */
-static void scan_read(struct walk *w, int fd)
+/* Small files, and those that cannot be mapped: read straight into the scanner's window, at most a
+ * chunk at a time (size: what fstat said; a small file needs a window of its size, not a chunk's). */
+static void scan_read(struct walk *w, int fd, size_t size)
 {
 	ssize_t n;
 	bool first = true;
+	size_t want = size && size < w->o->chunk ? size + 1 : w->o->chunk;
 	for (;;) {
-		char *space = secret_scanner_space(w->s, w->o->chunk);
-		if ((n = read(fd, space, w->o->chunk)) <= 0)
+		char *space = secret_scanner_space(w->s, want);
+		if ((n = read(fd, space, want)) <= 0)
 			break;
 		if (first && looks_binary(w, space, (size_t)n)) {
 			w->st->skipped_binary++;
@@ -127,7 +129,7 @@ static void scan_file(struct walk *w, const char *path, int dfd, const char *nam
 	if (map != MAP_FAILED)
 		scan_mapped(w, map, size);
 	else
-		scan_read(w, fd);
+		scan_read(w, fd, size);
 	close(fd);
 }
 

@@ -299,7 +299,7 @@ static char *regex_escape(const char *s)
 }
 
 /* What makes the decoders look around it (its id: the rules' count + the kind): a literal, or a
- * Vectorscan expression where a literal alone would fire on most lines of code. */
+ * Vectorscan expression where the literal alone would be two bytes (which slows every byte scanned). */
 static const struct {
 	enum sdec_kind kind;
 	const char *trigger;

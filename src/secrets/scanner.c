@@ -648,7 +648,8 @@ int secret_scanner_feed_mapped(struct secret_scanner *s, const void *data, size_
 		return SS_EINVAL;
 	if (!len)
 		return 0;
-	if (c->winlen && (!c->borrowed || c->view + c->winlen != (const char *)data))
+	bool continues = c->borrowed ? c->view + c->winlen == (const char *)data : !c->winlen;
+	if (!continues)
 		return ctx_feed(c, data, len); /* not the continuation in memory: copy as any chunk */
 	c->view = (const char *)data - c->winlen;
 	c->borrowed = true;
