@@ -107,17 +107,11 @@ static void usage(FILE *out)
 
 static bool modules_ok(const char *list)
 {
-	char *copy = xstrdup(list), *save = NULL;
-	bool ok = true;
-	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-		name = str_trim(name);
-		if (!module_find(name)) {
-			fprintf(stderr, "secscan scan: unknown module '%s' (see secscan scan --help)\n", name);
-			ok = false;
-		}
-	}
-	free(copy);
-	return ok;
+	char bad[64];
+	if (module_list_check(list, bad, sizeof(bad)) == 0)
+		return true;
+	fprintf(stderr, "secscan scan: unknown module '%s' (see secscan scan --help)\n", bad);
+	return false;
 }
 
 /* 0 when the arguments are usable, 1 for --help, 2 (after a message) otherwise. */

@@ -16,5 +16,8 @@ struct module {
 /* Every module, NULL-terminated, in the order they start (src/modules/registry.c). */
 extern const struct module *const module_registry[];
 const struct module *module_find(const char *name);
+/* Whether every name of a comma-separated module list is registered: 0, or SS_EINVAL with the
+ * first unknown name in bad (an empty list is unknown too: it would run nothing). */
+int module_list_check(const char *list, char *bad, size_t badlen);
 
 #endif

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "engine/module.h"
+#include "base/str.h"
 
 /* One line per module; each is defined in its own file of src/modules/. */
 
@@ -46,4 +47,22 @@ const struct module *module_find(const char *name)
 		if (!strcmp(module_registry[i]->name, name))
 			return module_registry[i];
 	return NULL;
+}
+
+int module_list_check(const char *list, char *bad, size_t badlen)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = SS_EINVAL; /* until one name is seen */
+	str_copy(bad, badlen, "");
+	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		name = str_trim(name);
+		if (!module_find(name)) {
+			str_copy(bad, badlen, name);
+			rc = SS_EINVAL;
+			break;
+		}
+		rc = 0;
+	}
+	free(copy);
+	return rc;
 }

@@ -1,13 +1,16 @@
 #include "base/common.h"
 #include "service/config.h"
 #include "base/config.h"
+#include "base/portscan.h"
 #include "base/resolve.h"
 #include "base/sock.h"
 #include "base/str.h"
+#include "engine/module.h"
 #include "modules/dns_anchor.h"
 
 enum setting_type {
-	T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL, T_RESOLVER, T_ANCHOR, T_RESOLVE
+	T_STRING, T_URL, T_BOOL, T_LONG, T_RATE, T_LOGLEVEL, T_RESOLVER, T_ANCHOR, T_RESOLVE, T_MODULES,
+	T_PORTS
 };
 
 struct setting {
@@ -43,6 +46,8 @@ static const struct setting settings[] = {
 	{"dns", "resolver", "SECSCAN_RESOLVER", T_RESOLVER, OFF(dns_resolver), 0, 0},
 	{"dns", "trust_anchor", "SECSCAN_TRUST_ANCHOR", T_ANCHOR, OFF(dns_trust_anchor), 0, 0},
 	{"dns", "resolve", "SECSCAN_RESOLVE", T_RESOLVE, OFF(dns_resolve), 0, 0},
+	{"scan", "modules", "SECSCAN_MODULES", T_MODULES, OFF(scan_modules), 0, 0},
+	{"scan", "ports", "SECSCAN_PORTS", T_PORTS, OFF(scan_ports), 0, 0},
 };
 
 /* The defaults mirror the spec's plan table; "unlimited" is the self-hoster's admin. */
@@ -94,6 +99,8 @@ void service_config_release(struct service_config *c)
 	free(c->analysis_url);
 	free(c->dns_resolver);
 	free(c->dns_trust_anchor);
+	free(c->scan_modules);
+	free(c->scan_ports);
 	for (size_t i = 0; c->dns_resolve[i]; i++)
 		free(c->dns_resolve[i]);
 	memset(c, 0, sizeof(*c));
@@ -277,6 +284,28 @@ static int apply(struct service_config *c, const struct setting *s, const char *
 	}
 	case T_RESOLVE:
 		return set_resolve((char **)field, s, value, err, errlen);
+	case T_MODULES: {
+		char bad[64];
+		if (module_list_check(value, bad, sizeof(bad))) {
+			snprintf(err, errlen, "%s.%s: unknown module '%s' (secscan scan --help lists them)",
+				 s->section, s->key, bad);
+			return SS_EINVAL;
+		}
+		replace_string((char **)field, value);
+		return 0;
+	}
+	case T_PORTS: {
+		uint16_t *ports;
+		size_t n;
+		if (portscan_parse_list(value, &ports, &n)) {
+			snprintf(err, errlen, "%s.%s: expected ports and ranges, e.g. 1-1000 or 22,80,8000-8100, got '%s'",
+				 s->section, s->key, value);
+			return SS_EINVAL;
+		}
+		free(ports);
+		replace_string((char **)field, value);
+		return 0;
+	}
 	case T_LOGLEVEL:
 		if (log_parse_level(value, (enum log_level *)field)) {
 			snprintf(err, errlen, "%s.%s: expected debug, info, warn, error or quiet, got '%s'",

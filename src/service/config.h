@@ -56,6 +56,9 @@ struct service_config {
 	char *dns_trust_anchor;  /* DS/DNSKEY file the dns module also validates from (checked when
 	                          * set); NULL = the root's anchors only */
 	char *dns_resolve[SERVICE_MAX_RESOLVE + 1]; /* "HOST:PORT:ADDR" overrides, NULL-terminated */
+	/* Every scan's reach, as `secscan scan` --modules and --ports (both checked when set): */
+	char *scan_modules; /* comma-separated modules to run; NULL = all */
+	char *scan_ports;   /* TCP ports of the network module; NULL = rules/ports/default.json */
 	struct plan plans[SERVICE_MAX_PLANS];
 	size_t nplans;
 };

@@ -170,6 +170,8 @@ static void execute(struct runs *r, struct job *j)
 	opt.http.resolve = (const char *const *)r->cfg->dns_resolve;
 	opt.resolver = r->cfg->dns_resolver;
 	opt.trust_anchor = r->cfg->dns_trust_anchor;
+	opt.modules = r->cfg->scan_modules;
+	opt.ports = r->cfg->scan_ports;
 	struct scan_sink sink = {.on_finding = sink_finding, .on_target = sink_target, .ud = j};
 	struct scan_run *scan = scan_run_new(&opt, &sink);
 	int rc = scan_run_add_target(scan, j->input);

@@ -14,6 +14,12 @@ import urllib.request
 from sstest import BIN, FixtureServer, Service, SlowSite, main, run_cli, spawn, stop, wait_for
 
 CONFIG = "[limits]\nrate = 0\n"
+
+
+def config_for(fx):
+    """The service's config for scans of fx alone: the network module scans only fx's port, as
+    the loopback's other ports hold whatever other tests and the machine run meanwhile."""
+    return CONFIG + f"[scan]\nports = {fx.port}\n"
 PAGE = "<html><head><title>Shop</title></head><body><h1>Welcome</h1></body></html>"
 
 
@@ -49,7 +55,7 @@ def read_bytes(path):
 def test_scan_through_a_server():
     site = Site()
     tmp = tempfile.mkdtemp(prefix="secscan-remote-")
-    with FixtureServer(site) as fx, Service(config=CONFIG) as svc:
+    with FixtureServer(site) as fx, Service(config=config_for(fx)) as svc:
         key = svc.admin_key
         sarif, fix, junit = (os.path.join(tmp, name) for name in ("scan.sarif", "FIX.md", "junit.xml"))
         p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--json", "--sarif", sarif,
@@ -92,7 +98,7 @@ def test_scan_through_a_server():
                     "--sarif", sarif)
         assert p.returncode == 0, p.stdout + p.stderr  # nothing new since that run
         # Compared, the files hold only what is new (made by the CLI: the server has no such file).
-        assert json.loads(read_bytes(sarif))["runs"][0]["results"] == []
+        assert json.loads(read_bytes(sarif))["runs"][0]["results"] == [], read_bytes(sarif)[:3000]
         assert "0 unchanged" not in p.stdout and re.search(r"\d+ unchanged findings? not shown, 0 fixed", p.stdout)
         p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, "--compare-to", "zzzzzzzz")
         assert p.returncode == 2 and "404" in p.stderr, p.stderr
@@ -137,6 +143,14 @@ class StandIn:
         return 404, [("Content-Type", "application/json")], '{"error":"not found"}'
 
 
+def test_the_service_config_limits_every_scan():
+    site = Site()
+    with FixtureServer(site) as fx, Service(config=CONFIG + "[scan]\nmodules = headers, exposure\n") as svc:
+        p = run_cli("scan", fx.url, "--server", svc.url, "--key", svc.admin_key, "--json")
+        tools = {f["tool"] for f in json.loads(p.stdout)["findings"]}
+        assert p.returncode == 1 and tools == {"headers", "exposure"}, (p.returncode, tools, p.stderr)
+
+
 def test_a_dropped_stream_is_resumed():
     stand_in = StandIn()
     with FixtureServer(stand_in) as srv:
@@ -158,7 +172,7 @@ def test_a_malformed_stream_is_refused():
 
 def test_interrupt_aborts_the_run_on_the_server():
     slow = SlowSite()
-    with FixtureServer(slow) as fx, Service(config=CONFIG) as svc:
+    with FixtureServer(slow) as fx, Service(config=config_for(fx)) as svc:
         try:
             key = svc.admin_key
             other = run_cli("keys", "create", "--account", "mallory", "--db", svc.db, check=True).stdout.strip()
@@ -196,5 +210,5 @@ def test_interrupt_aborts_the_run_on_the_server():
 
 
 if __name__ == "__main__":
-    main([test_scan_through_a_server, test_a_dropped_stream_is_resumed, test_a_malformed_stream_is_refused,
-          test_interrupt_aborts_the_run_on_the_server])
+    main([test_scan_through_a_server, test_the_service_config_limits_every_scan, test_a_dropped_stream_is_resumed,
+          test_a_malformed_stream_is_refused, test_interrupt_aborts_the_run_on_the_server])

@@ -181,6 +181,10 @@ static void bad_settings_are_refused_with_the_line(void **state)
 		 ":2: dns.trust_anchor: /nonexistent/anchors.ds: cannot be read"},
 		{"[dns]\nresolve = app.test:80:127.0.0.1, app.test:http:127.0.0.1\n",
 		 ":2: dns.resolve: expected HOST:PORT:ADDR, comma-separated (at most 32), got 'app.test:http:127.0.0.1'"},
+		{"[scan]\nmodules = headers, portscan\n", ":2: scan.modules: unknown module 'portscan'"},
+		{"[scan]\nmodules = ,\n", ":2: scan.modules: unknown module ''"},
+		{"[scan]\nports = 22,80-\n", ":2: scan.ports: expected ports and ranges"},
+		{"[scan]\nports = 0\n", ":2: scan.ports: expected ports and ranges"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char path[] = "/tmp/secscan-config-XXXXXX";
@@ -198,6 +202,24 @@ static void bad_settings_are_refused_with_the_line(void **state)
 		service_config_release(&cfg);
 		unlink(path);
 	}
+}
+
+static void scan_settings_reach_every_scan(void **state)
+{
+	(void)state;
+	struct service_config cfg;
+	char err[512];
+	service_config_init(&cfg);
+	assert_null(cfg.scan_modules); /* all modules */
+	assert_null(cfg.scan_ports);   /* the default port list */
+	assert_int_equal(service_config_set(&cfg, "scan", "modules", "headers, tls,network", err, sizeof(err)), 0);
+	assert_int_equal(service_config_set(&cfg, "scan", "ports", "22,8000-8100", err, sizeof(err)), 0);
+	/* a bad value leaves the setting as it was */
+	assert_int_equal(service_config_set(&cfg, "scan", "modules", "headers,nope", err, sizeof(err)), SS_EINVAL);
+	assert_int_equal(service_config_set(&cfg, "scan", "ports", "8100-8000", err, sizeof(err)), SS_EINVAL);
+	assert_string_equal(cfg.scan_modules, "headers, tls,network");
+	assert_string_equal(cfg.scan_ports, "22,8000-8100");
+	service_config_release(&cfg);
 }
 
 static void dns_settings_are_checked_when_set(void **state)
@@ -253,6 +275,7 @@ int main(void)
 		cmocka_unit_test(file_then_environment_then_flags),
 		cmocka_unit_test(bad_settings_are_refused_with_the_line),
 		cmocka_unit_test(dns_settings_are_checked_when_set),
+		cmocka_unit_test(scan_settings_reach_every_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
