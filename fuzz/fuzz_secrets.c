@@ -23,16 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the same bytes in one piece, then split in two at a place the input chooses: fed (copied),
 	 * mapped (looked at in place, lines counted back from the start), and read into the scanner's space */
 	size_t n = 0, cut = size ? data[0] % (size + 1) : 0;
-	secret_scan_buffer(s, data, size, true, check_hit, &n);
-	secret_scanner_begin(s, true, check_hit, &n);
+	secret_scan_buffer(s, data, size, SECRET_FIRST_PARTY, check_hit, &n);
+	secret_scanner_begin(s, SECRET_FIRST_PARTY, check_hit, &n);
 	secret_scanner_feed(s, data, cut);
 	secret_scanner_feed(s, data + cut, size - cut);
 	secret_scanner_end(s);
-	secret_scanner_begin(s, false, check_hit, &n);
+	secret_scanner_begin(s, SECRET_EXAMPLES, check_hit, &n);
 	secret_scanner_feed_mapped(s, data, cut);
 	secret_scanner_feed_mapped(s, data + cut, size - cut);
 	secret_scanner_end(s);
-	secret_scanner_begin(s, false, check_hit, &n);
+	secret_scanner_begin(s, 0, check_hit, &n);
 	memcpy(secret_scanner_space(s, cut), data, cut);
 	secret_scanner_commit(s, cut);
 	memcpy(secret_scanner_space(s, size - cut), data + cut, size - cut);

@@ -16,7 +16,7 @@
 #define BASELINE_MAX (64 * 1024 * 1024)
 
 struct secrets_args {
-	bool json, sarif, binary, gitignore;
+	bool json, sarif, binary, gitignore, everywhere;
 	enum severity fail_on;
 	const char *baseline, *rules_dir;
 	long chunk;
@@ -54,9 +54,15 @@ static void usage(FILE *out)
 		"  --no-gitignore         do not honour .gitignore files\n"
 		"  --max-size BYTES       skip larger files (default 104857600)\n"
 		"  --binary               also scan files that look binary\n"
+		"  --everywhere           also report generic rules and LOW/INFO hits in tests, docs, examples\n"
+		"                         and vendored code (left out by default: their values are examples)\n"
 		"  --chunk BYTES          read files this many bytes at a time (default 1048576)\n"
 		"  --rules DIR            use the secret rules of DIR (*.json) besides the built-in ones\n"
 		"  -h, --help             this help\n"
+		"\n"
+		"tests, docs, examples and vendored code (tests/, docs/, examples/, fixtures/, README*, *.md,\n"
+		"*.example, *.test.*, node_modules/, vendor/... below each PATH): only keys of a provider's own\n"
+		"shape at MEDIUM or above are reported there, not the generic password and API-key rules.\n"
 		"\n"
 		"inline suppression: a line holding 'secscan:ignore' is not reported, in first-party files only\n"
 		"(never in node_modules/, vendor/, dist/, minified files or minified lines).\n"
@@ -67,7 +73,7 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, struct secrets_args *a)
 {
 	enum { O_JSON = 1, O_SARIF, O_BASELINE, O_FAIL_ON, O_EXCLUDE, O_NO_GITIGNORE, O_MAX_SIZE, O_BINARY,
-	       O_CHUNK, O_RULES };
+	       O_CHUNK, O_RULES, O_EVERYWHERE };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"sarif", no_argument, NULL, O_SARIF},
@@ -77,6 +83,7 @@ static int parse_args(int argc, char **argv, struct secrets_args *a)
 		{"no-gitignore", no_argument, NULL, O_NO_GITIGNORE},
 		{"max-size", required_argument, NULL, O_MAX_SIZE},
 		{"binary", no_argument, NULL, O_BINARY},
+		{"everywhere", no_argument, NULL, O_EVERYWHERE},
 		{"chunk", required_argument, NULL, O_CHUNK},
 		{"rules", required_argument, NULL, O_RULES},
 		{"help", no_argument, NULL, 'h'},
@@ -122,6 +129,9 @@ static int parse_args(int argc, char **argv, struct secrets_args *a)
 			break;
 		case O_BINARY:
 			a->binary = true;
+			break;
+		case O_EVERYWHERE:
+			a->everywhere = true;
 			break;
 		case O_CHUNK:
 			if (str_to_long(optarg, 1, 256L << 20, &a->chunk)) {
@@ -319,7 +329,7 @@ int cmd_secrets(int argc, char **argv)
 		goto out;
 	scanner = secret_scanner_new(s.rules);
 	struct secret_files_options fo = {.chunk = (size_t)a.chunk, .max_size = (uint64_t)a.max_size,
-					  .binary = a.binary, .gitignore = a.gitignore, .exclude = &a.exclude};
+					  .binary = a.binary, .gitignore = a.gitignore, .everywhere = a.everywhere, .exclude = &a.exclude};
 	/* the scan's own time (walking, reading, matching, not start-up), as ripgrep --stats shows it */
 	int64_t started = clock_mono_ms();
 	rc = secret_scan_paths(scanner, (const char *const *)argv + optind, (size_t)(argc - optind), &fo, on_hit, &s,

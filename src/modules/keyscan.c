@@ -27,7 +27,7 @@ int keyscan_assets(const struct scan_assets *assets, keyscan_fn fn, void *ud)
 		if (!strcmp(c.asset->kind, "page") || !strcmp(c.asset->kind, "sourcemap") || !strcmp(c.asset->kind, "source"))
 			continue;
 		/* crawled files are third-party as far as suppression comments go */
-		secret_scan_buffer(s, c.asset->body.data ? c.asset->body.data : "", c.asset->body.len, false,
+		secret_scan_buffer(s, c.asset->body.data ? c.asset->body.data : "", c.asset->body.len, 0,
 				   keyscan_on_hit, &c);
 	}
 	secret_scanner_free(s);

@@ -47,7 +47,7 @@ static void secret_scan_run(struct scan_target *t)
 		if (!strcmp(c.asset->kind, "sourcemap") || !strcmp(c.asset->kind, "inline-script"))
 			continue;
 		/* everything a site serves is a bundle to its readers: no inline suppression */
-		secret_scan_buffer(s, c.asset->body.data ? c.asset->body.data : "", c.asset->body.len, false, on_hit, &c);
+		secret_scan_buffer(s, c.asset->body.data ? c.asset->body.data : "", c.asset->body.len, 0, on_hit, &c);
 	}
 	scan_progress(t, MODULE_NAME, "%zu assets scanned, %d secrets", assets->n, c.found);
 	secret_scanner_free(s);

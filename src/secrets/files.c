@@ -29,17 +29,50 @@ static void on_hit(void *ud, const struct secret_hit *hit)
 	w->fn(w->ud, w->path, hit);
 }
 
-/* Vendored, generated or minified files: their comments are not the project's decisions. */
-static bool first_party(const char *path)
+static bool name_in(const char *name, size_t len, const char *const *list, size_t n)
 {
-	static const char *const dirs[] = {"node_modules/", "vendor/", "third_party/", "bower_components/",
-					   "dist/", "build/", ".next/", "public/assets/"};
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		const char *at = strstr(path, dirs[i]);
-		if (at && (at == path || at[-1] == '/'))
-			return false;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && strncasecmp(name, list[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* What a file holds, told by its path below the PATH given (never by the directories above it,
+ * which are the user's business): enum secret_stream_flag. Vendored code is someone else's;
+ * tests, documentation and examples hold example values; the comments of vendored, generated or
+ * minified files are not the project's decisions. */
+static unsigned path_flags(const char *rel)
+{
+	static const char *const vendored[] = {"node_modules", "vendor", "third_party", "bower_components",
+					       "site-packages", "Pods"};
+	static const char *const generated[] = {"dist", "build", ".next"};
+	static const char *const examples[] = {"test", "tests", "__tests__", "spec", "specs", "__mocks__",
+					       "mocks", "fixtures", "__fixtures__", "testdata", "example",
+					       "examples", "sample", "samples", "demo", "demos", "doc", "docs"};
+	unsigned flags = SECRET_FIRST_PARTY;
+	const char *name = rel;
+	for (const char *slash; (slash = strchr(name, '/')); name = slash + 1) {
+		size_t len = (size_t)(slash - name);
+		if (name_in(name, len, vendored, ARRAY_SIZE(vendored)))
+			return SECRET_EXAMPLES;
+		if (name_in(name, len, generated, ARRAY_SIZE(generated)) ||
+		    (name - rel >= 7 && len == 6 && !strncmp(name - 7, "public/assets", 13)))
+			flags &= ~(unsigned)SECRET_FIRST_PARTY; /* Rails' precompiled assets too */
+		if (name_in(name, len, examples, ARRAY_SIZE(examples)))
+			flags |= SECRET_EXAMPLES;
 	}
-	return !strstr(path, ".min.") && !str_ends_with(path, ".map");
+	if (strstr(name, ".min.") || str_ends_with(name, ".map"))
+		flags &= ~(unsigned)SECRET_FIRST_PARTY;
+	/* README.md, CHANGELOG, guide.rst, .env.example, config.sample.yml, app.test.ts, foo_test.go, test_foo.py */
+	static const char *const doc_ext[] = {".md", ".markdown", ".rst", ".adoc"};
+	for (size_t i = 0; i < ARRAY_SIZE(doc_ext); i++)
+		if (str_ends_with(name, doc_ext[i]))
+			flags |= SECRET_EXAMPLES;
+	if (str_starts_with_nocase(name, "readme") || str_starts_with_nocase(name, "changelog") ||
+	    strstr(name, ".example") || strstr(name, ".sample") || strstr(name, ".test.") ||
+	    strstr(name, ".spec.") || strstr(name, "_test.") || str_starts_with(name, "test_"))
+		flags |= SECRET_EXAMPLES;
+	return flags;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -104,8 +137,10 @@ static void scan_read(struct walk *w, int fd, size_t size)
 	secret_scanner_end(w->s);
 }
 
-/* path: as the user reads it; name: the same file relative to the directory dfd (AT_FDCWD: path). */
-static void scan_file(struct walk *w, const char *path, int dfd, const char *name, const struct stat *sb)
+/* path: as the user reads it; name: the same file relative to the directory dfd (AT_FDCWD: path);
+ * rel: below the PATH given. */
+static void scan_file(struct walk *w, const char *path, int dfd, const char *name, const char *rel,
+		      const struct stat *sb)
 {
 	if (w->o->max_size && (uint64_t)sb->st_size > w->o->max_size) {
 		w->st->skipped_size++;
@@ -118,7 +153,10 @@ static void scan_file(struct walk *w, const char *path, int dfd, const char *nam
 		return;
 	}
 	w->path = path;
-	if (secret_scanner_begin(w->s, first_party(path), on_hit, w) < 0) {
+	unsigned flags = path_flags(rel);
+	if (w->o->everywhere)
+		flags &= ~(unsigned)SECRET_EXAMPLES;
+	if (secret_scanner_begin(w->s, flags, on_hit, w) < 0) {
 		w->st->errors++;
 		close(fd);
 		return;
@@ -180,7 +218,7 @@ static void walk_dir(struct walk *w, int dfd, const char *path, const char *rel,
 				else
 					w->st->errors++;
 			} else if (S_ISREG(sb.st_mode) && !ignored(w, crel, false)) {
-				scan_file(w, child, dirfd(d), names[i], &sb);
+				scan_file(w, child, dirfd(d), names[i], crel, &sb);
 			}
 		}
 		free(child);
@@ -221,8 +259,9 @@ int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t
 			free(root);
 		} else if (S_ISREG(sb.st_mode)) {
 			const char *base = strrchr(paths[i], '/');
-			if (!ignored(&w, base ? base + 1 : paths[i], false))
-				scan_file(&w, paths[i], AT_FDCWD, paths[i], &sb);
+			base = base ? base + 1 : paths[i];
+			if (!ignored(&w, base, false))
+				scan_file(&w, paths[i], AT_FDCWD, paths[i], base, &sb);
 		}
 	}
 	ignore_release(&w.gitignores);

@@ -20,7 +20,7 @@ static const struct {
 } validator_names[] = {
 	{"crc32-github", SV_CRC32_GITHUB}, {"npm-checksum", SV_NPM_CHECKSUM}, {"jwt", SV_JWT},
 	{"jwt-role", SV_JWT_ROLE},         {"pem-body", SV_PEM_BODY},         {"stopwords", SV_STOPWORDS},
-	{"aws-pair", SV_AWS_PAIR},
+	{"aws-pair", SV_AWS_PAIR},         {"userinfo", SV_USERINFO},
 };
 
 static void err_set(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

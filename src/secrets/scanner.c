@@ -57,7 +57,7 @@ struct secret_scanner {
 	pcre2_match_data *pair_md;
 	struct sctx top;
 	bool active;
-	bool first_party;
+	unsigned flags; /* enum secret_stream_flag */
 	secret_hit_fn fn;
 	void *ud;
 	uint64_t *seen;
@@ -208,7 +208,7 @@ static bool suppressed(struct sctx *c, uint64_t off)
 {
 	if (c->parent)
 		return suppressed(c->parent, c->origin);
-	if (!c->s->first_party)
+	if (!(c->s->flags & SECRET_FIRST_PARTY))
 		return false;
 	size_t before = (size_t)MIN(off - c->base, (uint64_t)LINE_MAX_SUPPRESS + 1);
 	size_t after = (size_t)MIN(stream_end(c) - off, (uint64_t)LINE_MAX_SUPPRESS + 1);
@@ -280,6 +280,20 @@ static bool has_provider_shape(const struct secret_rules *rs, pcre2_match_data *
 	return false;
 }
 
+/* Whether the URL password v (in "scheme://user:v@host") is the user name again, as in the
+ * postgres://postgres:postgres@localhost of every tutorial. The pattern puts "//user:" right
+ * before v, inside the match, so the bytes read are the window's. */
+static bool password_is_user(const struct sctx *c, const char *v, size_t len, uint64_t off)
+{
+	size_t room = (size_t)MIN(off - c->base, (uint64_t)66);
+	if (room < 3 || v[-1] != ':')
+		return false;
+	const char *colon = v - 1, *user = colon, *stop = v - room;
+	while (user > stop && user[-1] != '/')
+		user--;
+	return user > stop && (size_t)(colon - user) == len && strncasecmp(user, v, len) == 0;
+}
+
 /* Validators; may refine the severity and the name. false: not a secret. */
 static bool validate(struct sctx *c, const struct srule *r, const char *v, size_t len, uint64_t off,
 		     struct secret_hit *hit)
@@ -309,6 +323,8 @@ static bool validate(struct sctx *c, const struct srule *r, const char *v, size_
 	if ((val & SV_PEM_BODY) && !sval_pem_body_ok(v, len))
 		return false;
 	if ((val & SV_STOPWORDS) && sval_has_stopword(v, len, s->rules->stopwords, s->rules->nstopwords))
+		return false;
+	if ((val & SV_USERINFO) && password_is_user(c, v, len, off))
 		return false;
 	if (r->pair_re) {
 		uint64_t from = off - MIN(off - c->base, (uint64_t)r->pair_window);
@@ -341,6 +357,8 @@ static void consider(struct sctx *c, size_t ri, const char *v, size_t len, uint6
 		return;
 	struct secret_hit hit = {.rule = &r->pub, .severity = r->pub.severity, .name = r->pub.name};
 	if (!validate(c, r, v, len, off, &hit))
+		return;
+	if ((s->flags & SECRET_EXAMPLES) && (r->generic || hit.severity <= SEV_LOW))
 		return;
 	if (suppressed(c, off))
 		return;
@@ -610,10 +628,10 @@ static void scan_decoded(struct sctx *c, uint64_t origin, const char *as, const 
 	ctx_release(&sub);
 }
 
-int secret_scanner_begin(struct secret_scanner *s, bool first_party, secret_hit_fn fn, void *ud)
+int secret_scanner_begin(struct secret_scanner *s, unsigned flags, secret_hit_fn fn, void *ud)
 {
 	ctx_release(&s->top);
-	s->first_party = first_party;
+	s->flags = flags;
 	s->fn = fn;
 	s->ud = ud;
 	if (s->nseen) /* most streams remember nothing: clearing 64 KB per small file would cost more than its scan */
@@ -678,10 +696,10 @@ int secret_scanner_end(struct secret_scanner *s)
 	return rc;
 }
 
-int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, bool first_party,
+int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, unsigned flags,
 		       secret_hit_fn fn, void *ud)
 {
-	int rc = secret_scanner_begin(s, first_party, fn, ud);
+	int rc = secret_scanner_begin(s, flags, fn, ud);
 	if (rc == 0)
 		rc = secret_scanner_feed(s, data, len);
 	int rc2 = secret_scanner_end(s);

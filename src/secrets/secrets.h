@@ -23,6 +23,7 @@ enum secret_validator {
 	SV_PEM_BODY = 1 << 4,     /* the key body is real base64 of a key structure */
 	SV_STOPWORDS = 1 << 5,     /* generic rules: no common code word inside the value */
 	SV_AWS_PAIR = 1 << 6,     /* escalates when the pair pattern matches near the key */
+	SV_USERINFO = 1 << 7,     /* a URL's password that repeats its user name is a default, not a secret */
 };
 
 /* One rule, as loaded; read-only after loading. */
@@ -72,11 +73,19 @@ struct secret_scanner;
 struct secret_scanner *secret_scanner_new(const struct secret_rules *rules);
 void secret_scanner_free(struct secret_scanner *s);
 
-/*
- * Starts a stream. first_party: inline suppression comments ("secscan:ignore") are honoured
- * (never pass true for vendored or minified files; lines longer than 1000 bytes ignore them anyway).
- */
-int secret_scanner_begin(struct secret_scanner *s, bool first_party, secret_hit_fn fn, void *ud);
+/* What a stream is, for the precision layer. */
+enum secret_stream_flag {
+	/* The project's own file: inline suppression comments ("secscan:ignore") are honoured (never
+	 * for vendored or minified files; lines longer than 1000 bytes ignore them anyway). */
+	SECRET_FIRST_PARTY = 1 << 0,
+	/* Tests, documentation, examples or vendored code: their values are examples or someone
+	 * else's, so the catch-all (generic) rules and LOW/INFO hits are not reported there; a
+	 * provider's key of its own shape still is. */
+	SECRET_EXAMPLES = 1 << 1,
+};
+
+/* Starts a stream; flags: enum secret_stream_flag. */
+int secret_scanner_begin(struct secret_scanner *s, unsigned flags, secret_hit_fn fn, void *ud);
 /* Feeds the next chunk of the stream; hits are reported from here or from _end. Memory stays bounded by the chunk size. */
 int secret_scanner_feed(struct secret_scanner *s, const void *data, size_t len);
 /* The same without a copy: read up to want bytes into the space returned, then commit the count
@@ -93,7 +102,7 @@ uint64_t secret_scanner_kept(const struct secret_scanner *s);
 /* Ends the stream, reporting what was pending. */
 int secret_scanner_end(struct secret_scanner *s);
 /* begin + feed + end on one buffer. */
-int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, bool first_party,
+int secret_scan_buffer(struct secret_scanner *s, const void *data, size_t len, unsigned flags,
 		       secret_hit_fn fn, void *ud);
 
 /* What a hit becomes as a finding, shared by every face that reports secrets. */
@@ -115,6 +124,8 @@ struct secret_files_options {
 	uint64_t max_size;     /* larger files are skipped; 0: no limit */
 	bool binary;           /* also scan files that look binary (a NUL in the first 8000 bytes) */
 	bool gitignore;        /* honour .gitignore files met on the way */
+	bool everywhere;       /* also report generic and LOW/INFO hits in tests, docs, examples and
+	                        * vendored code (SECRET_EXAMPLES is never set) */
 	const struct ignore_list *exclude; /* patterns relative to each PATH given; may be NULL */
 };
 
@@ -128,9 +139,11 @@ typedef void (*secret_file_hit_fn)(void *ud, const char *path, const struct secr
 
 /*
  * Scans files and directories (recursively; symbolic links and .git are not followed), streaming
- * each file in chunks. Inline suppressions count only in first-party files (not under
- * node_modules/, vendor/, third_party/, dist/, build/, not *.min.*). 0, or SS_EIO if a PATH
- * given cannot be read at all (st->errors counts the others).
+ * each file in chunks. By its path below the PATH given, a file is vendored (node_modules/,
+ * vendor/, third_party/...), a test, documentation or an example (tests/, docs/, examples/,
+ * README*, *.md, *.example, *.test.*...), which sets SECRET_EXAMPLES, and its inline suppressions
+ * count only if it is first party (not vendored, not under dist/, build/, not *.min.* or *.map).
+ * 0, or SS_EIO if a PATH given cannot be read at all (st->errors counts the others).
  */
 int secret_scan_paths(struct secret_scanner *s, const char *const *paths, size_t n,
 		      const struct secret_files_options *o, secret_file_hit_fn fn, void *ud,

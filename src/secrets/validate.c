@@ -93,6 +93,8 @@ bool secret_is_placeholder(const char *s, size_t len)
 	for (size_t i = 0; i < ARRAY_SIZE(placeholder_words); i++)
 		if (str_find_nocase(s, len, placeholder_words[i]))
 			return true;
+	if (len >= 3 && s[0] == '[' && s[len - 1] == ']')
+		return true; /* "[secret_block]": a field to fill in */
 	size_t same, seq;
 	runs_of(s, len, &same, &seq);
 	return same >= 6 || seq >= 6;
@@ -197,6 +199,25 @@ static void pem_body(const char *block, size_t len, struct buf *out)
 	}
 }
 
+/* Whether DER holds the whole SEQUENCE its header declares: documentation shows keys cut short
+ * ("MIIEpQIBAAKCAQEA...") and a cut key is no key. */
+static bool der_sequence_whole(const unsigned char *d, size_t n)
+{
+	if (n < 2 || d[0] != 0x30)
+		return false;
+	size_t body = d[1], head = 2;
+	if (body & 0x80) {
+		size_t bytes = body & 0x7f;
+		if (bytes == 0 || bytes > 3 || n < 2 + bytes)
+			return false; /* indefinite or absurd lengths are no key file's */
+		body = 0;
+		for (size_t i = 0; i < bytes; i++)
+			body = body << 8 | d[2 + i];
+		head += bytes;
+	}
+	return n >= head + body;
+}
+
 bool sval_pem_body_ok(const char *block, size_t len)
 {
 	if (len < 20)
@@ -219,7 +240,7 @@ bool sval_pem_body_ok(const char *block, size_t len)
 			else if (str_find(block, MIN(len, 60), "PGP"))
 				ok = (d[0] & 0x80) != 0; /* an OpenPGP packet tag */
 			else
-				ok = d[0] == 0x30; /* a DER SEQUENCE */
+				ok = der_sequence_whole(d, der.len);
 			ok = ok && secret_entropy(body.data, body.len) > 4.5;
 		}
 	}

@@ -148,7 +148,34 @@ def test_links_in_a_tree_are_not_followed_but_a_link_given_is():
         shutil.rmtree(outside)
 
 
+def test_tests_docs_examples_and_vendored_code_keep_only_provider_keys():
+    # The scanned project lives under a directory called tests: what is above PATH does not count.
+    parent = tempfile.mkdtemp(prefix="secscan-secrets-")
+    root = os.path.join(parent, "tests", "project")
+    password = 'db_password = "Kx8#qLm2vR9wT4zP"\n'
+    try:
+        write(root, "src/config.py", password)
+        for rel in ("tests/test_db.py", "docs/setup.md", "README.md", ".env.example", "src/db.test.ts",
+                    "examples/app.py", "node_modules/pg/lib/defaults.js", "vendor/lib/conf.php"):
+            write(root, rel, password + f'stripe_key = "{STRIPE}"\n')
+        doc = json.loads(sstest.run_cli("secrets", root, "--json").stdout)
+        found = sorted((f["location"][len(root) + 1:].split(":")[0], f["rule"]) for f in doc["findings"])
+        generic = [where for where, rule in found if rule == "generic-password"]
+        assert generic == ["src/config.py"], found
+        # a provider's key of its own shape is reported wherever it is
+        assert len([1 for _, rule in found if rule == "stripe-secret-key"]) == 8, found
+        # --everywhere reports the generic rule in every file
+        doc = json.loads(sstest.run_cli("secrets", root, "--json", "--everywhere").stdout)
+        assert sum(f["rule"] == "generic-password" for f in doc["findings"]) == 9, doc["findings"]
+        # a file named on the command line is judged by its name alone
+        doc = json.loads(sstest.run_cli("secrets", os.path.join(root, "src", "config.py"), "--json").stdout)
+        assert [f["rule"] for f in doc["findings"]] == ["generic-password"], doc
+    finally:
+        shutil.rmtree(parent)
+
+
 if __name__ == "__main__":
     sstest.main([test_directory_scan_finds_reports_and_redacts, test_json_output_baseline_and_exit_codes,
                  test_keys_across_chunk_boundaries_and_size_limit,
-                 test_links_in_a_tree_are_not_followed_but_a_link_given_is])
+                 test_links_in_a_tree_are_not_followed_but_a_link_given_is,
+                 test_tests_docs_examples_and_vendored_code_keep_only_provider_keys])

@@ -60,10 +60,10 @@ static int teardown(void **state)
 
 /* Scans text fed in chunks of chunk bytes (0: one piece); with space, copied into the scanner's
  * own space as files are read, else fed from where it lies. */
-static void scan_fed(const char *text, size_t len, size_t chunk, bool first_party, bool space, struct hits *out)
+static void scan_fed(const char *text, size_t len, size_t chunk, unsigned flags, bool space, struct hits *out)
 {
 	memset(out, 0, sizeof(*out));
-	assert_int_equal(secret_scanner_begin(scanner, first_party, collect, out), 0);
+	assert_int_equal(secret_scanner_begin(scanner, flags, collect, out), 0);
 	for (size_t off = 0; off < len;) {
 		size_t n = chunk ? MIN(chunk, len - off) : len;
 		if (space) {
@@ -77,14 +77,14 @@ static void scan_fed(const char *text, size_t len, size_t chunk, bool first_part
 	assert_int_equal(secret_scanner_end(scanner), 0);
 }
 
-static void scan_chunked(const char *text, size_t len, size_t chunk, bool first_party, struct hits *out)
+static void scan_chunked(const char *text, size_t len, size_t chunk, unsigned flags, struct hits *out)
 {
-	scan_fed(text, len, chunk, first_party, false, out);
+	scan_fed(text, len, chunk, flags, false, out);
 }
 
 static void scan_text(const char *text, struct hits *out)
 {
-	scan_chunked(text, strlen(text), 0, false, out);
+	scan_chunked(text, strlen(text), 0, 0, out);
 }
 
 static int find_rule(const struct hits *hs, const char *rule)
@@ -170,7 +170,7 @@ static void keys_split_across_chunks_are_found(void **state)
 		static const size_t chunks[] = {1, 7, 64, 4096};
 		for (size_t c = 0; c < ARRAY_SIZE(chunks); c++)
 			for (int space = 0; space < 2; space++) {
-				scan_fed(b.data, b.len, chunks[c], false, space, hs);
+				scan_fed(b.data, b.len, chunks[c], 0, space, hs);
 				if (find_rule(hs, key) < 0)
 					fail_msg("rule %s: not found with chunks of %zu (%s)", key, chunks[c],
 						 space ? "read into the scanner's space" : "fed");
@@ -183,7 +183,7 @@ static void keys_split_across_chunks_are_found(void **state)
 		uint64_t line = 41 + sval_count_newlines(text, (size_t)(val - text));
 		for (size_t cut = at; cut <= at + len; cut += MAX(len / 16, (size_t)1)) {
 			memset(hs, 0, sizeof(*hs));
-			secret_scanner_begin(scanner, false, collect, hs);
+			secret_scanner_begin(scanner, 0, collect, hs);
 			secret_scanner_feed(scanner, b.data, cut);
 			secret_scanner_feed(scanner, b.data + cut, b.len - cut);
 			secret_scanner_end(scanner);
@@ -284,26 +284,30 @@ static void jwt_payload_decides_the_severity(void **state)
 	assert_int_equal(find_rule(&hs, "jwt"), -1);
 }
 
+/* a whole P-256 key made for this test (openssl ecparam -genkey), used nowhere */
 static const char pem_body[] =
-	"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
-	"VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n"
-	"LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo\n"
-	"9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvre\n";
+	"MHcCAQEEIIXc2g1DvaxVi3eqs60lW3USuvDeh+XWAMnW9mcJdr8joAoGCCqGSM49\n"
+	"AwEHoUQDQgAEZblDWfn36VnSXQVCDLljuCb1g3a4LZWetNs82IRGoDVUwuKWIFJN\n"
+	"vIhZbFHE1NkJIKjGob1JhR4PU0F8bLkqPQ==\n";
 
 static void escaped_pem_in_a_js_string_is_found(void **state)
 {
 	struct hits hs;
 	struct buf b;
 	buf_init(&b, 1 << 16);
-	buf_appends(&b, "const k = \"-----BEGIN RSA PRIVATE KEY-----\\n");
+	buf_appends(&b, "const k = \"-----BEGIN EC PRIVATE KEY-----\\n");
 	for (const char *p = pem_body; *p; p++)
 		buf_appends(&b, *p == '\n' ? "\\n" : (char[]){*p, 0});
-	buf_appends(&b, "-----END RSA PRIVATE KEY-----\\n\";");
+	buf_appends(&b, "-----END EC PRIVATE KEY-----\\n\";");
 	scan_text(b.data, &hs);
 	assert_int_equal(hs.n, 1);
 	assert_string_equal(hs.h[0].rule, "private-key");
 	/* a PEM whose body is a placeholder is not */
 	scan_text("-----BEGIN PRIVATE KEY-----\nMIIE...your key here...\n-----END PRIVATE KEY-----\n", &hs);
+	assert_int_equal(hs.n, 0);
+	/* nor one cut short, as documentation shows keys: its DER header declares 1189 bytes */
+	scan_text("/** e.g. `-----BEGIN RSA PRIVATE KEY----- MIIEpQIBAAKCAQEApU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4x. "
+		  "-----END RSA PRIVATE KEY-----` */", &hs);
 	assert_int_equal(hs.n, 0);
 	buf_release(&b);
 }
@@ -344,9 +348,9 @@ static void suppression_is_honoured_in_first_party_files_only(void **state)
 {
 	const char *t = "x\nconst t = \"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\"; // secscan:ignore\n";
 	struct hits hs;
-	scan_chunked(t, strlen(t), 0, true, &hs);
+	scan_chunked(t, strlen(t), 0, SECRET_FIRST_PARTY, &hs);
 	assert_int_equal(hs.n, 0);
-	scan_chunked(t, strlen(t), 0, false, &hs);
+	scan_chunked(t, strlen(t), 0, 0, &hs);
 	assert_int_equal(hs.n, 1);
 	assert_int_equal(hs.h[0].line, 2);
 	assert_int_equal(hs.h[0].column, 12);
@@ -356,7 +360,7 @@ static void suppression_is_honoured_in_first_party_files_only(void **state)
 	for (int i = 0; i < 120; i++)
 		buf_appends(&b, "a=b+c;d(e);");
 	buf_appends(&b, t + 2);
-	scan_chunked(b.data, b.len, 0, true, &hs);
+	scan_chunked(b.data, b.len, 0, SECRET_FIRST_PARTY, &hs);
 	assert_int_equal(hs.n, 1);
 	buf_release(&b);
 }
@@ -381,7 +385,7 @@ static void malformed_inputs_are_harmless(void **state)
 		x = x * 1103515245u + 12345u;
 		noise[i] = (unsigned char)(x >> 16);
 	}
-	scan_chunked((const char *)noise, sizeof(noise), 1000, false, &hs);
+	scan_chunked((const char *)noise, sizeof(noise), 1000, 0, &hs);
 	scan_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePz", &hs);
 	assert_int_equal(hs.n, 0);
 	scan_text("eyJ", &hs);
