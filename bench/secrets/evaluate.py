@@ -59,7 +59,7 @@ def rg_patterns(path):
             if re.search(r"\\[1-9]", p) or "[\\s\\S]" in p or "\\n" in p:
                 left.append(r["id"])
                 continue
-            kept.append(re.sub(r"\(\?<?[!=][^()]*\)", "", p))
+            kept.append(re.sub(r"\(\?<?[!=](?:[^()]|\([^()]*\))*\)", "", p))  # one level of groups inside
     with open(path, "w") as fh:
         fh.write("\n".join(kept) + "\n")
     return kept, left
