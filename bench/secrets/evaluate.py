@@ -59,7 +59,8 @@ def rg_patterns(path):
             if re.search(r"\\[1-9]", p) or "[\\s\\S]" in p or "\\n" in p:
                 left.append(r["id"])
                 continue
-            kept.append(re.sub(r"\(\?<?[!=](?:[^()]|\([^()]*\))*\)", "", p))  # one level of groups inside
+            p = re.sub(r"\(\?<?[!=](?:[^()]|\([^()]*\))*\)", "", p)  # one level of groups inside
+            kept.append(p.replace("(?|", "(?:").replace("(?m:^)", "^").replace("(?m:$)", "$"))
     with open(path, "w") as fh:
         fh.write("\n".join(kept) + "\n")
     return kept, left

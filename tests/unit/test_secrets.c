@@ -260,6 +260,48 @@ static char *make_jwt(const char *payload)
 	return t;
 }
 
+static void config_file_lines_are_read_unquoted(void **state)
+{
+	(void)state;
+	/* .env, YAML, .properties, shell and Dockerfile lines: the value runs to the end of the line */
+	static const struct {
+		const char *text, *rule, *value;
+	} found[] = {
+		{"APP=x\nDB_PASSWORD=Xk8#qLm2vR9wT4zP\n", "generic-password", "Xk8#qLm2vR9wT4zP"},
+		{"export DB_PASSWORD=Xk8#qLm2vR9wT4zP   # prod\n", "generic-password", "Xk8#qLm2vR9wT4zP"},
+		{"database:\n  password: Xk8qLm2vR9wT4zPa\r\n  host: db\n", "generic-password", "Xk8qLm2vR9wT4zPa"},
+		{"spring.datasource.password=Xk8qLm2vR9wT4zPa\n", "generic-password", "Xk8qLm2vR9wT4zPa"},
+		{"ENV API_KEY=a8f5f167f44f4964e6c998dee827110c\n", "generic-api-key", "a8f5f167f44f4964e6c998dee827110c"},
+		{"services:\n  - api_key: a8f5f167f44f4964e6c998dee827110c", "generic-api-key",
+		 "a8f5f167f44f4964e6c998dee827110c"},
+	};
+	struct hits hs;
+	for (size_t i = 0; i < ARRAY_SIZE(found); i++) {
+		scan_text(found[i].text, &hs);
+		int at = find_rule(&hs, found[i].rule);
+		if (hs.n != 1 || at < 0 || strcmp(hs.h[at].value, found[i].value))
+			fail_msg("case %zu: %zu hits, not %s of %s", i, hs.n, found[i].rule, found[i].value);
+	}
+	/* code, references and type annotations are no values */
+	static const char *const not_found[] = {
+		"password = get_password(user)\n",
+		"api_key = settings.OPENAI_API_KEY\n",
+		"    password: Incomplete\n",
+		"DB_PASSWORD=$DB_PASSWORD_FROM_VAULT\n",
+		"password: ${DB_PASSWORD}\n",
+		"password: !vault |\n",
+		"  api_key = os.environ[\"API_KEY\"]\n",
+		"const password = req.body.newPassword1;\n",
+		"password=ENC(Xk8qLm2vR9wT4zPa)\n",
+		"log(\"password = Xk8qLm2vR9wT4zPa and more\")\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(not_found); i++) {
+		scan_text(not_found[i], &hs);
+		if (hs.n)
+			fail_msg("'%s': %s reported", not_found[i], hs.h[0].rule);
+	}
+}
+
 static void jwt_payload_decides_the_severity(void **state)
 {
 	struct hits hs;
@@ -461,6 +503,7 @@ int main(void)
 		cmocka_unit_test(keys_split_across_chunks_are_found),
 		cmocka_unit_test(redaction_keeps_a_prefix_and_the_length),
 		cmocka_unit_test(placeholders_and_documentation_examples_are_not_reported),
+		cmocka_unit_test(config_file_lines_are_read_unquoted),
 		cmocka_unit_test(jwt_payload_decides_the_severity),
 		cmocka_unit_test(escaped_pem_in_a_js_string_is_found),
 		cmocka_unit_test(encoded_keys_are_decoded),
