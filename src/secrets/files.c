@@ -37,11 +37,7 @@ static bool name_in(const char *name, size_t len, const char *const *list, size_
 	return false;
 }
 
-/* What a file holds, told by its path below the PATH given (never by the directories above it,
- * which are the user's business): enum secret_stream_flag. Vendored code is someone else's;
- * tests, documentation and examples hold example values; the comments of vendored, generated or
- * minified files are not the project's decisions. */
-static unsigned path_flags(const char *rel)
+unsigned secret_path_flags(const char *rel)
 {
 	static const char *const vendored[] = {"node_modules", "vendor", "third_party", "bower_components",
 					       "site-packages", "Pods"};
@@ -153,7 +149,7 @@ static void scan_file(struct walk *w, const char *path, int dfd, const char *nam
 		return;
 	}
 	w->path = path;
-	unsigned flags = path_flags(rel);
+	unsigned flags = secret_path_flags(rel);
 	if (w->o->everywhere)
 		flags &= ~(unsigned)SECRET_EXAMPLES;
 	if (secret_scanner_begin(w->s, flags, on_hit, w) < 0) {

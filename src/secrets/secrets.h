@@ -84,6 +84,15 @@ enum secret_stream_flag {
 	SECRET_EXAMPLES = 1 << 1,
 };
 
+/*
+ * What a file holds, told by its path below what was asked to be scanned (a directory given, a
+ * site's root; never the directories above it, which are the user's business): enum
+ * secret_stream_flag. Vendored code is someone else's; tests, documentation and examples hold
+ * example values; the comments of vendored, generated or minified files are not the project's
+ * decisions.
+ */
+unsigned secret_path_flags(const char *rel);
+
 /* Starts a stream; flags: enum secret_stream_flag. */
 int secret_scanner_begin(struct secret_scanner *s, unsigned flags, secret_hit_fn fn, void *ud);
 /* Feeds the next chunk of the stream; hits are reported from here or from _end. Memory stays bounded by the chunk size. */

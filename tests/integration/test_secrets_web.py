@@ -30,7 +30,11 @@ PAGES = {
 <script src="/static/js/main.3f2a1b.js"></script>
 <link rel="modulepreload" href="/assets/vendor-9c8d.js">
 <script>window.STRIPE_PK = "%s";</script>
-</head><body><a href="/about">About</a><a href="https://elsewhere.test/">x</a></body></html>""" % KEY["stripe-publishable-key"]),
+</head><body><a href="/about">About</a><a href="https://elsewhere.test/">x</a>
+<a href="/docs/quickstart">Docs</a></body></html>""" % KEY["stripe-publishable-key"]),
+    # documentation: its sample password is an example; a provider's key is a key wherever it is
+    "/docs/quickstart": ("text/html", '<!doctype html><html><body><pre>db_password = "Qm4$zR8kLw2pXv7N"\n'
+                                      'sendgrid = "%s"</pre></body></html>' % KEY["sendgrid-api-key"]),
     "/about": ("text/html", '<!doctype html><html><body><script src="/static/js/about.js"></script></body></html>'),
     "/static/js/main.3f2a1b.js": ("application/javascript", """!function(){var r={};r.p="/";
 r.u=function(e){return"static/js/"+e+"."+{17:"1a2b3c4d",42:"5e6f7a8b"}[e]+".chunk.js"};
@@ -40,8 +44,11 @@ var placeholder = "sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 //# sourceMappingURL=main.3f2a1b.js.map
 """),
     "/static/js/main.3f2a1b.js.map": ("application/json", json.dumps({
-        "version": 3, "file": "main.js", "sources": ["webpack:///src/config.ts", "webpack:///src/app.ts"],
-        "sourcesContent": ['export const STRIPE_SECRET = "%s";\n' % KEY["stripe-secret-key"], "export {};\n"],
+        "version": 3, "file": "main.js",
+        "sources": ["webpack:///src/config.ts", "webpack:///src/app.ts", "webpack:///./node_modules/dblib/index.js"],
+        "sourcesContent": ['export const STRIPE_SECRET = "%s";\nexport const db_password = "Xk8#qLm2vR9wT4zP";\n'
+                           % KEY["stripe-secret-key"], "export {};\n",
+                           'const defaults = {password: "Lp3!vN8qRz6Tw2Ks"};\n'],
         "mappings": "AAAA"})),
     "/static/js/17.1a2b3c4d.chunk.js": ("application/javascript",
                                         '(self.webpackChunk=self.webpackChunk||[]).push([[17],{5:function(e){e.exports={key:"%s"}}}]);'
@@ -81,6 +88,8 @@ def test_crawl_finds_keys_in_every_kind_of_asset():
         "OpenAI project API key exposed at %s/static/js/17.1a2b3c4d.chunk.js": "CRITICAL",
         "Stripe live secret key exposed at %s/static/js/main.3f2a1b.js.map#webpack:///src/config.ts": "CRITICAL",
         "SendGrid API key exposed at %s/api/settings.json": "CRITICAL",
+        "SendGrid API key exposed at %s/docs/quickstart": "CRITICAL",
+        "Hard-coded password exposed at %s/static/js/main.3f2a1b.js.map#webpack:///src/config.ts": "MEDIUM",
         "GitHub personal access token (classic) exposed at %s/static/js/about.js": "CRITICAL",
         "Slack incoming webhook URL exposed at %s/assets/Admin-77aa.js": "HIGH",
         "Resend API key exposed at %s/assets/Settings-9f9f.js": "HIGH",
@@ -92,7 +101,8 @@ def test_crawl_finds_keys_in_every_kind_of_asset():
         f = by_title[title]
         assert f["severity"] == sev and f["category"] == "secrets" and f["tool"] == "secret-scan", f
         assert f["evidence"].startswith("Found: ") and "chars)" in f["evidence"], f
-    # the placeholder, the empty chunk and the off-site link give nothing
+    # the placeholder, the empty chunk, the off-site link, the docs' sample password and the
+    # vendored source's give nothing
     assert len(findings) == len(expect), titles
     # no secret is ever shown whole
     for v in list(KEY.values()) + [SERVICE_ROLE]:
