@@ -53,6 +53,8 @@ struct scan_args {
 	const char *server, *key, *compare_to; /* the scan runs on a secscan server */
 	enum severity fail_on;
 	long budget_s, timeout_ms, expiry_days;
+	long crawl_pages, crawl_assets; /* -1: the engine's defaults */
+	const char *local_flag; /* the first option given that only an in-process scan takes */
 	const char *resolve[MAX_RESOLVE + 1];
 	size_t nresolve;
 	const char *allow_addrs[MAX_RESOLVE + 1];
@@ -85,6 +87,9 @@ static void usage(FILE *out)
 		"  --allow-private        allow private, loopback and link-local addresses (SSRF guard off)\n"
 		"  --modules LIST         comma-separated modules to run (default: all)\n"
 		"  --budget SECONDS       time budget of the whole scan (default 120)\n"
+		"  --crawl-pages N        same-site pages linked from the main page that the crawl reads\n"
+		"                         for secrets (default 10; 0: the main page only)\n"
+		"  --crawl-assets N       pages, scripts, maps and JSON the crawl reads in all (default 200)\n"
 		"  --timeout MS           timeout of one request (default 10000)\n"
 		"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable, as curl's)\n"
 		"  --allow-addr ADDR      let the SSRF guard pass this one numeric address (repeatable)\n"
@@ -97,6 +102,9 @@ static void usage(FILE *out)
 		"  --ca-file FILE         trust store for the checks that verify certificates\n"
 		"  --expiry-days N        warn about certificates expiring within N days (default 30)\n"
 		"  -h, --help             this help\n"
+		"\n"
+		"With --server, the server's configuration decides how its scans run: the options from\n"
+		"--allow-private to --expiry-days above are refused.\n"
 		"\n"
 		"exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 error\n"
 		"(also when interrupted, or when a module overran the budget and was given up on)\n");
@@ -119,7 +127,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_JSON = 1, O_FAIL_ON, O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_RESOLVE, O_RULES,
 	       O_CA_FILE, O_TIMEOUT, O_RESOLVER, O_TRUST_ANCHOR, O_PORTS, O_EXPIRY_DAYS, O_FIX, O_SARIF, O_JUNIT,
-	       O_ALLOW_ADDR, O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO };
+	       O_ALLOW_ADDR, O_BASELINE, O_SERVER, O_KEY, O_COMPARE_TO, O_CRAWL_PAGES, O_CRAWL_ASSETS };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, O_JSON},
 		{"fail-on", required_argument, NULL, O_FAIL_ON},
@@ -142,6 +150,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		{"server", required_argument, NULL, O_SERVER},
 		{"key", required_argument, NULL, O_KEY},
 		{"compare-to", required_argument, NULL, O_COMPARE_TO},
+		{"crawl-pages", required_argument, NULL, O_CRAWL_PAGES},
+		{"crawl-assets", required_argument, NULL, O_CRAWL_ASSETS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -150,9 +160,19 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	a->fail_on = SEV_HIGH;
 	a->budget_s = 120;
 	a->timeout_ms = 10000;
+	a->crawl_pages = a->crawl_assets = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	int at = -1;
+	while ((c = getopt_long(argc, argv, "h", longopts, &at)) != -1) {
+		/* how the scan runs: the in-process scan's business, a server's configuration's otherwise */
+		static const int local[] = {O_ALLOW_PRIVATE, O_MODULES, O_BUDGET, O_TIMEOUT, O_RESOLVE, O_ALLOW_ADDR,
+					    O_RESOLVER, O_TRUST_ANCHOR, O_PORTS, O_RULES, O_CA_FILE, O_EXPIRY_DAYS,
+					    O_CRAWL_PAGES, O_CRAWL_ASSETS};
+		for (size_t i = 0; i < ARRAY_SIZE(local) && !a->local_flag && at >= 0; i++)
+			if (c == local[i])
+				a->local_flag = longopts[at].name;
+		at = -1;
 		switch (c) {
 		case O_FIX:
 			a->fix_file = optarg;
@@ -211,6 +231,18 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		case O_EXPIRY_DAYS:
 			if (str_to_long(optarg, 1, 3650, &a->expiry_days)) {
 				fprintf(stderr, "secscan scan: --expiry-days takes days between 1 and 3650\n");
+				return 2;
+			}
+			break;
+		case O_CRAWL_PAGES:
+			if (str_to_long(optarg, 0, SCAN_CRAWL_PAGES_MAX, &a->crawl_pages)) {
+				fprintf(stderr, "secscan scan: --crawl-pages takes 0 to %d pages\n", SCAN_CRAWL_PAGES_MAX);
+				return 2;
+			}
+			break;
+		case O_CRAWL_ASSETS:
+			if (str_to_long(optarg, 1, SCAN_CRAWL_ASSETS_MAX, &a->crawl_assets)) {
+				fprintf(stderr, "secscan scan: --crawl-assets takes 1 to %d assets\n", SCAN_CRAWL_ASSETS_MAX);
 				return 2;
 			}
 			break;
@@ -287,6 +319,11 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		a->key = getenv("SECSCAN_KEY");
 	if (a->server && (!a->key || !*a->key)) {
 		fprintf(stderr, "secscan scan: --server needs --key KEY (or SECSCAN_KEY)\n");
+		return 2;
+	}
+	if (a->server && a->local_flag) {
+		fprintf(stderr, "secscan scan: --%s sets how an in-process scan runs; a server's scans follow its "
+				"configuration ([scan], [dns], [limits] of secscan serve)\n", a->local_flag);
 		return 2;
 	}
 	if (a->compare_to && (!a->server || a->baseline)) {
@@ -782,6 +819,10 @@ int cmd_scan(int argc, char **argv)
 	o.ports = a.ports;
 	if (a.expiry_days)
 		o.expiry_warn_days = (int)a.expiry_days;
+	if (a.crawl_pages >= 0)
+		o.crawl_max_pages = (int)a.crawl_pages;
+	if (a.crawl_assets >= 0)
+		o.crawl_max_assets = (int)a.crawl_assets;
 	/* one target: what the user named (discovered hosts of the same app may join it) */
 	s.tty = isatty(STDERR_FILENO) == 1;
 	str_copy(s.host, sizeof(s.host), host);

@@ -25,6 +25,10 @@ struct scan_sink {
 	void *ud;
 };
 
+/* What a crawl may be asked to read at most: its assets are held in memory for the whole target. */
+#define SCAN_CRAWL_PAGES_MAX 1000
+#define SCAN_CRAWL_ASSETS_MAX 5000
+
 struct scan_options {
 	struct http_options http;
 	long budget_ms;        /* time budget of the whole run (default 120000) */
@@ -36,8 +40,9 @@ struct scan_options {
 	                           * from (a private root, an internal zone); NULL = the root's only */
 	const char *ports;     /* TCP ports for the network module ("1-1000", "22,80,8000-8100");
 	                        * NULL = the list of rules/ports/default.json */
-	int crawl_max_pages;   /* same-site pages linked from the main page that the crawl fetches (10) */
-	int crawl_max_assets;  /* assets of the crawl, pages included (200) */
+	int crawl_max_pages;   /* same-site pages linked from the main page that the crawl fetches (10;
+	                        * at most SCAN_CRAWL_PAGES_MAX) */
+	int crawl_max_assets;  /* assets of the crawl, pages included (200; at most SCAN_CRAWL_ASSETS_MAX) */
 	size_t crawl_max_bytes;/* bytes of all assets (64 MiB) */
 };
 /* Fills the defaults. */

@@ -6,6 +6,7 @@
 #include "base/sock.h"
 #include "base/str.h"
 #include "engine/module.h"
+#include "engine/scan.h"
 #include "modules/dns_anchor.h"
 
 enum setting_type {
@@ -48,6 +49,8 @@ static const struct setting settings[] = {
 	{"dns", "resolve", "SECSCAN_RESOLVE", T_RESOLVE, OFF(dns_resolve), 0, 0},
 	{"scan", "modules", "SECSCAN_MODULES", T_MODULES, OFF(scan_modules), 0, 0},
 	{"scan", "ports", "SECSCAN_PORTS", T_PORTS, OFF(scan_ports), 0, 0},
+	{"scan", "crawl_pages", "SECSCAN_CRAWL_PAGES", T_LONG, OFF(crawl_pages), 0, SCAN_CRAWL_PAGES_MAX},
+	{"scan", "crawl_assets", "SECSCAN_CRAWL_ASSETS", T_LONG, OFF(crawl_assets), 1, SCAN_CRAWL_ASSETS_MAX},
 };
 
 /* The defaults mirror the spec's plan table; "unlimited" is the self-hoster's admin. */
@@ -84,6 +87,10 @@ void service_config_init(struct service_config *c)
 	c->analysis_model = xstrdup("claude-sonnet-4-6");
 	c->analysis_url = xstrdup("https://api.anthropic.com");
 	c->analysis_timeout = 60;
+	struct scan_options scan;
+	scan_options_init(&scan); /* a scan's defaults are the engine's */
+	c->crawl_pages = scan.crawl_max_pages;
+	c->crawl_assets = scan.crawl_max_assets;
 	memcpy(c->plans, default_plans, sizeof(default_plans));
 	c->nplans = ARRAY_SIZE(default_plans);
 }

@@ -59,6 +59,8 @@ struct service_config {
 	/* Every scan's reach, as `secscan scan` --modules and --ports (both checked when set): */
 	char *scan_modules; /* comma-separated modules to run; NULL = all */
 	char *scan_ports;   /* TCP ports of the network module; NULL = rules/ports/default.json */
+	long crawl_pages;   /* as --crawl-pages: same-site pages the crawl reads */
+	long crawl_assets;  /* as --crawl-assets: the crawl's assets in all */
 	struct plan plans[SERVICE_MAX_PLANS];
 	size_t nplans;
 };

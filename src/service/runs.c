@@ -172,6 +172,8 @@ static void execute(struct runs *r, struct job *j)
 	opt.trust_anchor = r->cfg->dns_trust_anchor;
 	opt.modules = r->cfg->scan_modules;
 	opt.ports = r->cfg->scan_ports;
+	opt.crawl_max_pages = (int)r->cfg->crawl_pages;
+	opt.crawl_max_assets = (int)r->cfg->crawl_assets;
 	struct scan_sink sink = {.on_finding = sink_finding, .on_target = sink_target, .ud = j};
 	struct scan_run *scan = scan_run_new(&opt, &sink);
 	int rc = scan_run_add_target(scan, j->input);

@@ -108,6 +108,10 @@ def test_scan_through_a_server():
         assert p.returncode == 2 and "401" in p.stderr, p.stderr
         p = run_cli("scan", fx.url, "--server", svc.url, env={"SECSCAN_KEY": ""})
         assert p.returncode == 2 and "--key" in p.stderr
+        # how scans run is the server's configuration: an in-process option is refused, not ignored
+        for opt in (["--modules", "headers"], ["--allow-private"], ["--crawl-pages", "3"]):
+            p = run_cli("scan", fx.url, "--server", svc.url, "--key", key, *opt)
+            assert p.returncode == 2 and opt[0] + " sets how an in-process scan runs" in p.stderr, (opt, p.stderr)
     p = run_cli("scan", "http://127.0.0.1:9", "--server", svc.url, "--key", "k")
     assert p.returncode == 2 and p.stderr
 

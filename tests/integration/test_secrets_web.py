@@ -109,6 +109,22 @@ def test_crawl_finds_keys_in_every_kind_of_asset():
         assert v not in p.stdout, "a secret was printed whole"
 
 
+def test_crawl_limits_are_the_user_s():
+    base = ["--json", "--allow-private", "--modules", "secret-scan", "--budget", "60"]
+    with sstest.FixtureServer(app) as srv:
+        # no linked page: the /about page's script and the docs page are not read
+        p = sstest.run_cli("scan", srv.url, "--crawl-pages", "0", *base)
+        urls = {f["title"].split(" at ", 1)[1] for f in json.loads(p.stdout)["findings"]}
+        assert srv.url + "/env.js" in urls and not {srv.url + "/static/js/about.js", srv.url + "/docs/quickstart"} & urls, urls
+        # one asset: the main page alone
+        p = sstest.run_cli("scan", srv.url, "--crawl-assets", "1", *base)
+        urls = {f["title"].split(" at ", 1)[1] for f in json.loads(p.stdout)["findings"]}
+        assert urls == {srv.url + "/"}, urls
+    for bad in (["--crawl-pages", "-1"], ["--crawl-pages", "1001"], ["--crawl-assets", "0"], ["--crawl-assets", "x"]):
+        p = sstest.run_cli("scan", "http://127.0.0.1:9", *bad)
+        assert p.returncode == 2 and bad[0] in p.stderr, (bad, p.stderr)
+
+
 def test_text_output_is_redacted_too():
     with sstest.FixtureServer(app) as srv:
         p = sstest.run_cli("scan", srv.url, "--allow-private", "--modules", "secret-scan", "--budget", "60")
@@ -141,5 +157,5 @@ def test_malformed_pages_scripts_and_maps_are_harmless():
 
 
 if __name__ == "__main__":
-    sstest.main([test_crawl_finds_keys_in_every_kind_of_asset, test_text_output_is_redacted_too,
-                 test_malformed_pages_scripts_and_maps_are_harmless])
+    sstest.main([test_crawl_finds_keys_in_every_kind_of_asset, test_crawl_limits_are_the_user_s,
+                 test_text_output_is_redacted_too, test_malformed_pages_scripts_and_maps_are_harmless])

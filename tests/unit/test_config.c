@@ -212,6 +212,12 @@ static void scan_settings_reach_every_scan(void **state)
 	service_config_init(&cfg);
 	assert_null(cfg.scan_modules); /* all modules */
 	assert_null(cfg.scan_ports);   /* the default port list */
+	assert_int_equal(cfg.crawl_pages, 10);
+	assert_int_equal(cfg.crawl_assets, 200);
+	assert_int_equal(service_config_set(&cfg, "scan", "crawl_pages", "0", err, sizeof(err)), 0);
+	assert_int_equal(service_config_set(&cfg, "scan", "crawl_assets", "5001", err, sizeof(err)), SS_EINVAL);
+	assert_int_equal(cfg.crawl_pages, 0);
+	assert_int_equal(cfg.crawl_assets, 200);
 	assert_int_equal(service_config_set(&cfg, "scan", "modules", "headers, tls,network", err, sizeof(err)), 0);
 	assert_int_equal(service_config_set(&cfg, "scan", "ports", "22,8000-8100", err, sizeof(err)), 0);
 	/* a bad value leaves the setting as it was */
