@@ -201,7 +201,8 @@ static void walk_dir(struct walk *w, int dfd, const char *path, const char *rel,
 		names = xgrow(names, &cap, n + 1, sizeof(char *));
 		names[n++] = xstrdup(e->d_name);
 	}
-	qsort(names, n, sizeof(char *), name_cmp);
+	if (n > 1) /* an empty directory has no array at all */
+		qsort(names, n, sizeof(char *), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char *child = xasprintf("%s/%s", path, names[i]);
 		char *crel = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);

@@ -99,12 +99,19 @@ static void srule_release(struct srule *r)
 	free(r->pair_name);
 }
 
-/* The widest match of a pattern as Vectorscan sees it; UINT_MAX when unbounded, 0 on error. */
+/* The widest match of a pattern as Vectorscan sees it; UINT_MAX when unbounded, 0 on error.
+ * Vectorscan's parser does not know PCRE2's branch reset "(?|", which renumbers captures but
+ * leaves widths alone: it reads a plain group there. */
 static unsigned pattern_max_width(const char *pattern, const char *id, char **err)
 {
+	char *plain = xstrdup(pattern);
+	for (char *p = plain; (p = strstr(p, "(?|")); p += 3)
+		p[2] = ':';
 	hs_expr_info_t *info = NULL;
 	hs_compile_error_t *cerr = NULL;
-	if (hs_expression_info(pattern, HS_FLAG_PREFILTER, &info, &cerr) != HS_SUCCESS) {
+	int rc = hs_expression_info(plain, HS_FLAG_PREFILTER, &info, &cerr);
+	free(plain);
+	if (rc != HS_SUCCESS) {
 		err_set(err, "rule %s: %s", id, cerr ? cerr->message : "bad pattern");
 		hs_free_compile_error(cerr);
 		return 0;
@@ -325,9 +332,11 @@ static const struct {
 /*
  * Compiling the database takes a second or more, so a serialized copy is kept in the user's cache
  * directory, named by a hash of everything that goes into it (Vectorscan version, expressions,
- * flags, ids): any change to the rules makes a new name.
+ * flags, ids) and of the rules' patterns, whose widths it also keeps: any change to the rules
+ * makes a new name.
  */
-static char *db_cache_path(const char *const *exprs, const unsigned *flags, const unsigned *ids, size_t k)
+static char *db_cache_path(const struct secret_rules *rs, const char *const *exprs, const unsigned *flags,
+			   const unsigned *ids, size_t k)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	if ((!xdg || !*xdg) && (!home || !*home))
@@ -338,6 +347,8 @@ static char *db_cache_path(const char *const *exprs, const unsigned *flags, cons
 	buf_appends(&b, hs_version());
 	for (size_t i = 0; i < k; i++)
 		buf_appendf(&b, "\n%u %u %s", flags[i], ids[i], exprs[i]);
+	for (size_t i = 0; i < rs->n; i++)
+		buf_appendf(&b, "\nwidth of %s", rs->rules[i].pattern);
 	char hash[65];
 	crypto_sha256_hex(b.data, b.len, hash);
 	buf_release(&b);
@@ -430,7 +441,7 @@ static int build_db(struct secret_rules *rs, char **err)
 	int rc = 0;
 	/* the widths of the patterns come from Vectorscan too: cached with the database */
 	unsigned *widths = xcalloc(rs->n, sizeof(unsigned));
-	char *cache = db_cache_path(exprs, flags, ids, k);
+	char *cache = db_cache_path(rs, exprs, flags, ids, k);
 	if (cache && (rs->db = db_cache_load(cache, widths, rs->n)))
 		goto widths;
 	for (size_t i = 0; i < rs->n; i++)

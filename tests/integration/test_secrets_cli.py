@@ -148,6 +148,18 @@ def test_links_in_a_tree_are_not_followed_but_a_link_given_is():
         shutil.rmtree(outside)
 
 
+def test_an_empty_directory_is_scanned_cleanly():
+    root = tempfile.mkdtemp(prefix="secscan-secrets-")
+    try:
+        os.mkdir(os.path.join(root, "empty"))
+        p = sstest.run_cli("secrets", root, "--json")
+        assert p.returncode == 0 and p.stderr == "", (p.returncode, p.stderr)
+        doc = json.loads(p.stdout)
+        assert doc["findings"] == [] and doc["stats"]["files"] == 0, doc
+    finally:
+        shutil.rmtree(root)
+
+
 def test_tests_docs_examples_and_vendored_code_keep_only_provider_keys():
     # The scanned project lives under a directory called tests: what is above PATH does not count.
     parent = tempfile.mkdtemp(prefix="secscan-secrets-")
@@ -178,4 +190,5 @@ if __name__ == "__main__":
     sstest.main([test_directory_scan_finds_reports_and_redacts, test_json_output_baseline_and_exit_codes,
                  test_keys_across_chunk_boundaries_and_size_limit,
                  test_links_in_a_tree_are_not_followed_but_a_link_given_is,
-                 test_tests_docs_examples_and_vendored_code_keep_only_provider_keys])
+                 test_tests_docs_examples_and_vendored_code_keep_only_provider_keys,
+                 test_an_empty_directory_is_scanned_cleanly])
