@@ -16,21 +16,12 @@ import collections
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 
-
-def run(cmd, cwd):
-    t0 = time.perf_counter()
-    p = subprocess.run(["taskset", "-c", "0", *cmd], cwd=cwd, capture_output=True, text=True, errors="replace")
-    if p.returncode not in (0, 1):
-        sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stderr[:2000]}")
-    return p.stdout, time.perf_counter() - t0
+from evaluate import run  # one core, exit on a tool's failure: (stdout, wall, cpu)
 
 
 def secscan(binary, cwd, *args):
-    out, wall = run([binary, "secrets", "--json", *args], cwd)
+    out, wall, _ = run([binary, "secrets", "--json", *args], cwd)
     doc = json.loads(out)
     return doc["findings"], doc["stats"], wall
 
@@ -38,7 +29,7 @@ def secscan(binary, cwd, *args):
 def secretlint(binary, cwd):
     with open(os.path.join(cwd, ".secretlintrc.json"), "w") as fh:
         json.dump({"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}, fh)
-    out, wall = run([binary, "--format", "unix", "--no-color", "packages/**/*"], cwd)
+    out, wall, _ = run([binary, "--format", "unix", "--no-color", "packages/**/*"], cwd)
     rules = collections.Counter()
     for line in out.splitlines():
         m = re.match(r".+?:\d+:\d+: .*\[error/([^\]]+)\]", line)
